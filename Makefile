@@ -1,0 +1,156 @@
+# parbench Makefile.  User knobs first; `make V=1` shows full command lines.
+CC        ?= cc
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+BUILD     ?= build
+OPT       ?= -O3 -march=native
+CFLAGS    ?=
+LDFLAGS   ?=
+PKG_CONFIG ?= pkg-config
+# auto: use the library if pkg-config finds it; no: build the stub and say so at run time.
+WITH_HWLOC  ?= auto
+WITH_PAPI   ?= auto
+WITH_OPENMP ?= auto
+# Arguments for `make bench` (BENCH=full for the larger matrix) and `make report`.
+BENCH     ?=
+BENCH_ARGS ?=
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# -ffp-contract=off: no FMA contraction anywhere, so every floating-point
+# expression rounds the same way in every build (SEEDS.md, FMA rounding).
+STD   := -std=gnu11
+WARN  := -Wall -Wextra -Wshadow -Wno-unused-parameter
+DEFS  := -D_GNU_SOURCE -ffp-contract=off -pthread
+FINAL_CFLAGS  = $(STD) $(WARN) $(OPT) $(DEFS) $(LIB_CFLAGS) $(CFLAGS) -MMD -MP
+FINAL_LDFLAGS = -pthread $(LDFLAGS)
+
+# ---- optional libraries, found with pkg-config ----
+have = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
+
+ifeq ($(WITH_HWLOC),auto)
+WITH_HWLOC := $(if $(call have,hwloc),yes,no)
+endif
+ifeq ($(WITH_PAPI),auto)
+WITH_PAPI := $(if $(call have,papi),yes,no)
+endif
+ifeq ($(WITH_OPENMP),auto)
+WITH_OPENMP := $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo yes || echo no)
+endif
+
+REQUIRED_PKGS := jansson libpng
+LIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(REQUIRED_PKGS) 2>/dev/null)
+LIBS       := $(shell $(PKG_CONFIG) --libs $(REQUIRED_PKGS) 2>/dev/null) -lm -lrt
+
+# Feature files: foo.c when the feature is on, foo_none.c when it is off.
+ALL_SRCS := $(wildcard workloads/*.c harness/*.c)
+STUB_SRCS := $(filter %_none.c,$(ALL_SRCS))
+FEATURE_SRCS :=
+ifeq ($(WITH_HWLOC),yes)
+LIB_CFLAGS += $(shell $(PKG_CONFIG) --cflags hwloc)
+LIBS += $(shell $(PKG_CONFIG) --libs hwloc)
+FEATURE_SRCS += harness/pin_hwloc.c
+else
+FEATURE_SRCS += harness/pin_hwloc_none.c
+endif
+ifeq ($(WITH_PAPI),yes)
+LIB_CFLAGS += $(shell $(PKG_CONFIG) --cflags papi)
+LIBS += $(shell $(PKG_CONFIG) --libs papi)
+FEATURE_SRCS += harness/counters_papi.c
+else
+FEATURE_SRCS += harness/counters_papi_none.c
+endif
+ifeq ($(WITH_OPENMP),yes)
+FINAL_LDFLAGS += -fopenmp
+FEATURE_SRCS += harness/exec_openmp.c
+else
+FEATURE_SRCS += harness/exec_openmp_none.c
+endif
+OPTIONAL_SRCS := harness/pin_hwloc.c harness/counters_papi.c harness/exec_openmp.c $(STUB_SRCS)
+SRCS := $(filter-out $(OPTIONAL_SRCS),$(ALL_SRCS)) $(FEATURE_SRCS)
+OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(SRCS))
+LIB_OBJS := $(filter-out $(BUILD)/obj/harness/main.o,$(OBJS))
+
+TEST_SRCS := $(wildcard tests/test_*.c)
+TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+BUILDINFO := $(BUILD)/gen/buildinfo.h
+
+.PHONY: all test unit-tests bench bench-full report perf-check deps clean install asan tsan valgrind FORCE
+
+all: $(BUILD)/parbench
+
+$(BUILD)/parbench: $(OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(FINAL_CFLAGS) -o $@ $(OBJS) $(FINAL_LDFLAGS) $(LIBS)
+
+$(BUILD)/obj/harness/exec_openmp.o: FINAL_CFLAGS += -fopenmp
+
+$(BUILD)/obj/%.o: %.c $(BUILDINFO)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(FINAL_CFLAGS) -I$(BUILD)/gen -c -o $@ $<
+
+# Compiler, flags, features and git revision, baked in for meta.json; rewritten only when they change.
+$(BUILDINFO): FORCE
+	@mkdir -p $(dir $@)
+	@{ echo '#define PB_BUILD_CC "$(shell $(CC) --version 2>/dev/null | head -n 1 | sed 's/"/\\"/g')"'; \
+	   echo '#define PB_BUILD_CFLAGS "$(subst ",\",$(FINAL_CFLAGS))"'; \
+	   echo '#define PB_BUILD_FEATURES "hwloc=$(WITH_HWLOC) papi=$(WITH_PAPI) openmp=$(WITH_OPENMP)"'; \
+	   echo '#define PB_BUILD_GIT "$(shell git describe --always --dirty 2>/dev/null || echo unknown)"'; \
+	 } > $@.tmp; cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+$(BUILD)/tests/%: tests/%.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(FINAL_CFLAGS) $(CMOCKA_CFLAGS) -I$(BUILD)/gen -o $@ $< $(LIB_OBJS) $(FINAL_LDFLAGS) $(LIBS) $(CMOCKA_LIBS)
+
+unit-tests: $(TEST_BINS)
+
+# Unit tests (cmocka) and command-line tests; the last line is "N passed, N failed".
+test: $(BUILD)/parbench $(TEST_BINS)
+	$(Q)PARBENCH=$(abspath $(BUILD)/parbench) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(TEST_BINS)
+
+deps:
+	$(Q)sh scripts/deps.sh
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)sh scripts/bench.sh $(BENCH) $(BENCH_ARGS)
+
+report: $(BUILD)/parbench
+	$(Q)sh scripts/make-report.sh
+
+perf-check: $(BUILD)/parbench
+	$(Q)sh scripts/perf-check.sh
+
+install: $(BUILD)/parbench
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/parbench
+	install -m 755 $(BUILD)/parbench $(DESTDIR)$(PREFIX)/bin/parbench
+	install -m 644 scripts/*.gp $(DESTDIR)$(PREFIX)/share/parbench/ 2>/dev/null || true
+
+# Sanitizer builds in their own directories, running the whole test suite.
+asan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined" WITH_OPENMP=$(WITH_OPENMP) test
+
+# TSan: the thread and OpenMP executors (libgomp is not TSan-instrumented, so OpenMP is off here).
+tsan:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" WITH_OPENMP=no build-tsan/parbench build-tsan/tests/test_executors
+	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/tests/test_executors
+	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/parbench run --quick -v threads -j 1,2,4 -r 2 -o $$(mktemp -d)/tsan >/dev/null && echo "tsan: clean"
+
+valgrind: $(BUILD)/parbench
+	$(Q)sh scripts/valgrind-check.sh $(BUILD)/parbench
+
+clean:
+	rm -rf build build-asan build-tsan
+
+FORCE:
+
+-include $(OBJS:.o=.d) $(TEST_BINS:=.d)

@@ -1,0 +1,61 @@
+/* counters.h: per-worker event counters: PAPI, perf_event software events, getrusage. */
+#ifndef PB_COUNTERS_H
+#define PB_COUNTERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PB_MAX_EVENTS 8
+#define PB_EVENT_NAME_MAX 48
+
+enum pb_ctr_backend { PB_CTR_NONE, PB_CTR_PAPI, PB_CTR_PERF, PB_CTR_RUSAGE };
+
+/* A resolved counter configuration, made once in the parent before workers start. */
+struct pb_counters_cfg {
+	enum pb_ctr_backend backend;
+	int nevents;
+	char events[PB_MAX_EVENTS][PB_EVENT_NAME_MAX];
+	char reason[256]; /* why this backend: the fallbacks taken, for meta.json */
+};
+
+/* Values for cfg's events, in order; plain data, safe to send through a pipe. */
+struct pb_counter_values {
+	int n;
+	int64_t v[PB_MAX_EVENTS];
+};
+
+/* Per-worker measuring state (lives on the worker's stack or in its struct). */
+struct pb_ctr_session {
+	const struct pb_counters_cfg *cfg;
+	int fds[PB_MAX_EVENTS];    /* perf */
+	int papi_eventset;         /* PAPI */
+	long long base[PB_MAX_EVENTS]; /* rusage */
+	int active;
+};
+
+const char *pb_ctr_backend_name(enum pb_ctr_backend b);
+
+/*
+ * Resolve spec ("auto", "none", "perf", "papi:EV,EV") for this machine.
+ * Returns 0; or -1 with a one-line reason when an explicitly requested
+ * backend or event is unavailable (bad input, exit 2).
+ */
+int pb_counters_resolve(const char *spec, struct pb_counters_cfg *cfg, char *err, size_t errlen);
+
+/*
+ * In a worker, around its share of one run: start before the first task,
+ * stop after the last; stop adds this worker's counts to *acc.  Each worker
+ * (thread or process) uses its own session.  A backend failure inside a
+ * worker leaves the values at zero rather than failing the run.
+ */
+void pb_ctr_start(struct pb_ctr_session *s, const struct pb_counters_cfg *cfg);
+void pb_ctr_stop(struct pb_ctr_session *s, struct pb_counter_values *acc);
+
+/* Once per thread that used counters, before it exits (PAPI unregisters the thread). */
+void pb_ctr_thread_done(const struct pb_counters_cfg *cfg);
+
+/* Facts for `parbench topo` and meta.json: each backend available or why not. */
+void pb_counters_describe(char *buf, size_t len);
+const char *pb_papi_version(void); /* "7.0.0.0" or "none" */
+
+#endif

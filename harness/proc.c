@@ -1,0 +1,272 @@
+/* proc.c: registry of children and shared segments; signal, watchdog and exit cleanup. */
+#define _GNU_SOURCE
+#include "proc.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_CHILDREN 4096
+#define MAX_SEGMENTS 64
+
+/* Slots are written by the main thread and read by a signal handler: sig_atomic-sized ints. */
+static volatile sig_atomic_t children[MAX_CHILDREN];
+static char segments[MAX_SEGMENTS][64];
+static volatile sig_atomic_t segment_used[MAX_SEGMENTS];
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+void pb_proc_register(pid_t pid)
+{
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < MAX_CHILDREN; i++) {
+		if (children[i] == 0) {
+			children[i] = pid;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+void pb_proc_unregister(pid_t pid)
+{
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] == pid)
+			children[i] = 0;
+	pthread_mutex_unlock(&lock);
+}
+
+void pb_shm_register(const char *name)
+{
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < MAX_SEGMENTS; i++) {
+		if (!segment_used[i]) {
+			snprintf(segments[i], sizeof segments[i], "%s", name);
+			segment_used[i] = 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+void pb_shm_unregister(const char *name)
+{
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < MAX_SEGMENTS; i++)
+		if (segment_used[i] && strcmp(segments[i], name) == 0)
+			segment_used[i] = 0;
+	pthread_mutex_unlock(&lock);
+}
+
+void pb_proc_cleanup(void)
+{
+	int saved = errno;
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] > 0)
+			kill((pid_t)children[i], SIGKILL);
+	for (int i = 0; i < MAX_CHILDREN; i++) {
+		pid_t pid = (pid_t)children[i];
+		if (pid > 0) {
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+			children[i] = 0;
+		}
+	}
+	for (int i = 0; i < MAX_SEGMENTS; i++) {
+		if (segment_used[i]) {
+			shm_unlink(segments[i]);
+			segment_used[i] = 0;
+		}
+	}
+	errno = saved;
+}
+
+static void on_signal(int signo)
+{
+	pb_proc_cleanup();
+	_exit(128 + signo);
+}
+
+void pb_proc_install_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* A worker that dies closes its pipe: report EPIPE, do not die of SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+void pb_proc_child_init(void)
+{
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		children[i] = 0;
+	for (int i = 0; i < MAX_SEGMENTS; i++)
+		segment_used[i] = 0;
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	/* If the parent dies, so does the worker: no orphan outlives a run. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
+
+pid_t pb_fork(void)
+{
+	/* Block signals across fork so the child cannot run the parent's handler before it resets. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pid_t pid = fork();
+	if (pid == 0)
+		pb_proc_child_init();
+	else if (pid > 0)
+		pb_proc_register(pid);
+	int saved = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return pid;
+}
+
+void pb_wait_status_str(int status, char *buf, size_t len)
+{
+	if (WIFEXITED(status))
+		snprintf(buf, len, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d%s", WTERMSIG(status),
+			 WCOREDUMP(status) ? " (core dumped)" : "");
+	else
+		snprintf(buf, len, "stopped (status 0x%x)", (unsigned)status);
+}
+
+/* ---- watchdog: a thread that waits for disarm or the deadline ---- */
+static pthread_mutex_t wd_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t wd_cond;
+static int wd_armed, wd_started;
+static unsigned long wd_generation;
+static struct timespec wd_deadline;
+static double wd_seconds;
+static char wd_what[256];
+
+static void *watchdog_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&wd_lock);
+	for (;;) {
+		while (!wd_armed)
+			pthread_cond_wait(&wd_cond, &wd_lock);
+		unsigned long gen = wd_generation;
+		int rc = 0;
+		while (wd_armed && wd_generation == gen && rc != ETIMEDOUT)
+			rc = pthread_cond_timedwait(&wd_cond, &wd_lock, &wd_deadline);
+		if (wd_armed && wd_generation == gen && rc == ETIMEDOUT) {
+			char msg[400];
+			int n = snprintf(msg, sizeof msg, "parbench: %s: timed out after %g s\n", wd_what,
+					 wd_seconds);
+			if (n > 0)
+				(void)!write(STDERR_FILENO, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
+			pb_proc_cleanup();
+			_exit(1);
+		}
+	}
+	return NULL;
+}
+
+void pb_watchdog_arm(double seconds, const char *what)
+{
+	if (seconds <= 0)
+		return;
+	pthread_mutex_lock(&wd_lock);
+	if (!wd_started) {
+		pthread_condattr_t ca;
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&wd_cond, &ca);
+		pthread_condattr_destroy(&ca);
+		pthread_t t;
+		sigset_t all, old;
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old); /* signals go to the main thread */
+		if (pthread_create(&t, NULL, watchdog_main, NULL) == 0) {
+			pthread_detach(t);
+			wd_started = 1;
+		}
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &wd_deadline);
+	double whole = (double)(long)seconds;
+	wd_deadline.tv_sec += (time_t)whole;
+	wd_deadline.tv_nsec += (long)((seconds - whole) * 1e9);
+	if (wd_deadline.tv_nsec >= 1000000000L) {
+		wd_deadline.tv_sec++;
+		wd_deadline.tv_nsec -= 1000000000L;
+	}
+	wd_seconds = seconds;
+	snprintf(wd_what, sizeof wd_what, "%s", what);
+	wd_armed = 1;
+	wd_generation++;
+	pthread_cond_signal(&wd_cond);
+	pthread_mutex_unlock(&wd_lock);
+}
+
+void pb_watchdog_disarm(void)
+{
+	pthread_mutex_lock(&wd_lock);
+	if (wd_armed) {
+		wd_armed = 0;
+		wd_generation++;
+		pthread_cond_signal(&wd_cond);
+	}
+	pthread_mutex_unlock(&wd_lock);
+}
+
+void pb_shm_name(char *buf, size_t len)
+{
+	static unsigned seq;
+	snprintf(buf, len, "/parbench-%ld-%u", (long)getpid(), __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
+}
+
+int pb_read_full(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+	while (len) {
+		ssize_t n = read(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (n == 0) {
+			errno = 0;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int pb_write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

@@ -1,0 +1,50 @@
+/* proc.h: bookkeeping of child processes and shared segments, so that no exit leaves any behind. */
+#ifndef PB_PROC_H
+#define PB_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Every fork()ed worker is registered at once and unregistered after it is
+ * reaped; every named shared-memory segment is registered until unlinked.
+ * On SIGINT/SIGTERM, the watchdog (--timeout) or a fatal error, the
+ * registered children are killed (SIGKILL) and reaped and the segments
+ * unlinked, using only async-signal-safe calls.
+ */
+void pb_proc_register(pid_t pid);
+void pb_proc_unregister(pid_t pid);
+void pb_shm_register(const char *name);   /* name as given to shm_open, at most 63 chars */
+void pb_shm_unregister(const char *name);
+
+/* Kill and reap every registered child, unlink every registered segment. Async-signal-safe. */
+void pb_proc_cleanup(void);
+
+/* Install SIGINT/SIGTERM handlers: cleanup, then _exit(128 + signo). */
+void pb_proc_install_signals(void);
+
+/* In a freshly forked child: forget the parent's registry, restore default signal dispositions. */
+void pb_proc_child_init(void);
+
+/* fork() that registers the child; in the child calls pb_proc_child_init. */
+pid_t pb_fork(void);
+
+/* Describe a wait status: "exited with status 3", "killed by signal 9". */
+void pb_wait_status_str(int status, char *buf, size_t len);
+
+/*
+ * Watchdog for --timeout: arm before a run, disarm after.  If the run is not
+ * disarmed within seconds, prints "parbench: <what>: timed out after S s"
+ * on stderr, cleans up and _exit(1).
+ */
+void pb_watchdog_arm(double seconds, const char *what);
+void pb_watchdog_disarm(void);
+
+/* A unique name for a shared segment: "/parbench-<pid>-<seq>". */
+void pb_shm_name(char *buf, size_t len);
+
+/* Read or write exactly len bytes, retrying on EINTR and short transfers; 0 or -1 (errno set, EPIPE-ish on EOF: returns -1 with errno 0). */
+int pb_read_full(int fd, void *buf, size_t len);
+int pb_write_full(int fd, const void *buf, size_t len);
+
+#endif

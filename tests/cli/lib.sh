@@ -1,0 +1,72 @@
+# lib.sh: helpers for command-line tests (sourced).  Each check prints "ok - ..." or
+# "not ok - ..." with what was expected and what came; run.sh counts them.
+# PARBENCH is the binary under test.
+: "${PARBENCH:?PARBENCH must name the parbench binary}"
+TMP=$(mktemp -d /tmp/parbench-test.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+OUT="$TMP/stdout"
+ERR="$TMP/stderr"
+
+# run ARGS...: runs parbench, keeping stdout, stderr and the status in $OUT, $ERR, $RC.
+run() {
+	"$PARBENCH" "$@" >"$OUT" 2>"$ERR"
+	RC=$?
+}
+
+ok() { echo "ok - $1"; }
+fail() {
+	echo "not ok - $1"
+	shift
+	for l in "$@"; do echo "#   $l"; done
+	echo "#   stderr: $(head -c 400 "$ERR" 2>/dev/null)"
+}
+
+# expect_rc DESC CODE: the last run exited with CODE.
+expect_rc() {
+	if [ "$RC" -eq "$2" ]; then ok "$1"; else fail "$1" "expected exit $2, got $RC"; fi
+}
+
+# expect_usage_error DESC REGEX ARGS...: exit 2, exactly one stderr line "parbench: ..." matching REGEX, no stdout.
+expect_usage_error() {
+	desc=$1 re=$2
+	shift 2
+	run "$@"
+	lines=$(wc -l <"$ERR")
+	if [ "$RC" -ne 2 ]; then
+		fail "$desc" "args: $*" "expected exit 2, got $RC"
+	elif [ "$lines" -ne 1 ]; then
+		fail "$desc" "args: $*" "expected one stderr line, got $lines"
+	elif ! grep -Eq "^parbench: .*$re" "$ERR"; then
+		fail "$desc" "args: $*" "stderr does not match /$re/"
+	else
+		ok "$desc"
+	fi
+}
+
+# expect_grep DESC REGEX FILE: FILE has a line matching REGEX.
+expect_grep() {
+	if grep -Eq -- "$2" "$3"; then ok "$1"; else fail "$1" "no line matching /$2/ in $3" "$(head -c 600 "$3")"; fi
+}
+
+expect_no_grep() {
+	if grep -Eq -- "$2" "$3"; then fail "$1" "unexpected line matching /$2/ in $3"; else ok "$1"; fi
+}
+
+# check DESC COMMAND...: the shell command succeeds.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else fail "$desc" "command failed: $*"; fi
+}
+
+# csv_col FILE NAME: prints column NAME of every data row of a simple CSV (no quoted commas in earlier columns).
+csv_col() {
+	awk -F, -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } c { print $c }' "$1"
+}
+
+# no_leftovers DESC: no parbench segment in /dev/shm, and no child of this shell left as a zombie.
+no_leftovers() {
+	segs=$(ls /dev/shm 2>/dev/null | grep -c '^parbench-')
+	zombies=$(ps -eo stat,comm | awk '$1 ~ /^Z/ && $2 ~ /parbench/' | wc -l)
+	if [ "$segs" -eq 0 ] && [ "$zombies" -eq 0 ]; then ok "$1"; else fail "$1" "/dev/shm parbench segments: $segs, zombies: $zombies"; fi
+}
