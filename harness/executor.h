@@ -67,6 +67,9 @@ struct pb_executor {
 	int (*run)(struct pb_exec *ex, const struct pb_job *job, const struct pb_run_req *req,
 		   struct pb_run_result *res, char *err, size_t errlen);
 
+	/* Optional: facts for meta.json ("libgomp, OMP_WAIT_POLICY=passive"); NULL if none. */
+	void (*describe)(char *buf, size_t len);
+
 	/* Stop and reap every worker, free every shared segment.  Safe after a failed run. */
 	void (*close)(struct pb_exec *ex);
 };

@@ -71,6 +71,8 @@ struct pb_kv {
 struct pb_job {
 	const struct pb_workload *wl;
 	uint64_t size;      /* the user's -n (after defaults), as recorded in raw.csv */
+	int size_from_user; /* 0: size is default_size/quick_size and prepare may replace it by a
+			       parameter-specific default (sumsq form=array, primes method=trial) */
 	uint64_t n_items;   /* the iteration space [0, n_items) tasks are cut from */
 	int nparams;        /* every declared parameter, defaults filled in */
 	struct pb_kv params[PB_MAX_PARAMS];
@@ -125,6 +127,14 @@ struct pb_workload {
 
 	/* The result as text for raw.csv's result column (pi estimate, count...). */
 	void (*format_result)(const struct pb_job *job, const struct pb_partial *total, char *buf, size_t len);
+
+	/*
+	 * Optional (NULL if none): after the last repetition of a case, with a
+	 * verified output in job->out, write what the user asked for (image
+	 * output=FILE), atomically (temporary file, then rename).  prepare
+	 * must already have rejected an unwritable destination.  0 or -1 + err.
+	 */
+	int (*finish)(const struct pb_job *job, char *err, size_t errlen);
 
 	/* Free everything prepare made.  Safe on a job whose prepare failed. */
 	void (*release)(struct pb_job *job);
