@@ -2,6 +2,8 @@
 #ifndef PB_COMMANDS_H
 #define PB_COMMANDS_H
 
+#include <stddef.h>
+
 /* argv[0] is the subcommand's name; errors are printed with pb_err; 0, 1 or 2 as in DESIGN.md. */
 int pb_cmd_topo(int argc, char **argv);    /* harness/topo.c */
 int pb_cmd_report(int argc, char **argv);  /* harness/report.c */
