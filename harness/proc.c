@@ -1,5 +1,4 @@
 /* proc.c: registry of children and shared segments; signal, watchdog and exit cleanup. */
-#define _GNU_SOURCE
 #include "proc.h"
 
 #include <errno.h>
