@@ -143,8 +143,8 @@ asan:
 
 # TSan: the thread and OpenMP executors (libgomp is not TSan-instrumented, so OpenMP is off here).
 tsan:
-	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" WITH_OPENMP=no build-tsan/parbench build-tsan/tests/test_executors
-	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/tests/test_executors
+	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" WITH_OPENMP=no build-tsan/parbench build-tsan/tests/test_exec_threads
+	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/tests/test_exec_threads
 	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/parbench run --quick -v threads -j 1,2,4 -r 2 -o $$(mktemp -d)/tsan >/dev/null && echo "tsan: clean"
 
 valgrind: $(BUILD)/parbench
