@@ -53,9 +53,56 @@ static const struct pb_param_def image_params[] = {
 
 /*
  * Grayscale over npx pixels.  restrict: input and output never overlap
- * (separate buffers, or separate private copies), which lets the compiler
- * vectorise the stride-3 loads and stores with shuffles.
+ * (separate buffers, or separate private copies).
  */
+#if defined(__AVX512VBMI__) && defined(__AVX512BW__)
+/*
+ * With AVX-512 VBMI (vpermb), 16 pixels (48 bytes) per step: one byte
+ * shuffle splits r, g and b into three 16-byte lanes, 32-bit multiplies
+ * apply the exact weights, and a second shuffle writes each gray byte three
+ * times.  gcc's own vectorisation of the stride-3 loop below ran at about
+ * half this speed in cache.  Masked loads and stores handle the last
+ * partial step without touching bytes outside the band.
+ */
+#include <immintrin.h>
+
+static const uint8_t gray_split_idx[64] = {
+	0, 3, 6, 9, 12, 15, 18, 21, 24, 27, 30, 33, 36, 39, 42, 45, /* lane 0: r of pixels 0..15 */
+	1, 4, 7, 10, 13, 16, 19, 22, 25, 28, 31, 34, 37, 40, 43, 46, /* lane 1: g */
+	2, 5, 8, 11, 14, 17, 20, 23, 26, 29, 32, 35, 38, 41, 44, 47, /* lane 2: b */
+};
+
+static const uint8_t gray_triple_idx[64] = {
+	0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5, 5, 5, 6, 6, 6, 7, 7, 7,
+	8, 8, 8, 9, 9, 9, 10, 10, 10, 11, 11, 11, 12, 12, 12, 13, 13, 13, 14, 14, 14, 15, 15, 15,
+};
+
+static inline void gray16(uint8_t *d, const uint8_t *s, __mmask64 m, __m512i split, __m512i triple)
+{
+	__m512i v = _mm512_maskz_loadu_epi8(m, s);
+	__m512i p = _mm512_permutexvar_epi8(split, v);
+	__m512i r = _mm512_cvtepu8_epi32(_mm512_castsi512_si128(p));
+	__m512i g = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(p, 1));
+	__m512i b = _mm512_cvtepu8_epi32(_mm512_extracti32x4_epi32(p, 2));
+	__m512i y = _mm512_add_epi32(_mm512_mullo_epi32(r, _mm512_set1_epi32(19595)),
+				     _mm512_mullo_epi32(g, _mm512_set1_epi32(38470)));
+	y = _mm512_srli_epi32(_mm512_add_epi32(y, _mm512_mullo_epi32(b, _mm512_set1_epi32(7471))), 16);
+	__m512i o = _mm512_permutexvar_epi8(triple, _mm512_castsi128_si512(_mm512_cvtepi32_epi8(y)));
+	_mm512_mask_storeu_epi8(d, m, o);
+}
+
+static void gray_run(uint8_t *restrict d, const uint8_t *restrict s, size_t npx)
+{
+	const __m512i split = _mm512_loadu_si512(gray_split_idx);
+	const __m512i triple = _mm512_loadu_si512(gray_triple_idx);
+	size_t i = 0;
+	for (; i + 16 <= npx; i += 16)
+		gray16(d + 3 * i, s + 3 * i, (__mmask64)((1ull << 48) - 1), split, triple);
+	if (i < npx)
+		gray16(d + 3 * i, s + 3 * i, (__mmask64)((1ull << (3 * (npx - i))) - 1), split, triple);
+}
+#else
+/* Portable form; gcc -O3 vectorises the stride-3 loads and stores with shuffles. */
 static void gray_run(uint8_t *restrict d, const uint8_t *restrict s, size_t npx)
 {
 	for (size_t i = 0; i < npx; i++) {
@@ -65,6 +112,7 @@ static void gray_run(uint8_t *restrict d, const uint8_t *restrict s, size_t npx)
 		d[3 * i + 2] = (uint8_t)y;
 	}
 }
+#endif
 
 /* Invert and brightness treat every byte alike, so a band is one flat byte loop. */
 static void invert_run(uint8_t *restrict d, const uint8_t *restrict s, size_t n)
