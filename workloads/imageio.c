@@ -141,6 +141,13 @@ static int write_png(FILE *f, const uint8_t *rgb, uint32_t w, uint32_t h, char *
 	png_set_write_fn(png, &ctx, png_write_cb, png_flush_cb);
 	png_set_IHDR(png, info, w, h, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
 		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	/*
+	 * Speed over size: zlib level 1 with the SUB filter only wrote a 4096x4096
+	 * blurred test image about 2x faster than libpng's defaults (level 6,
+	 * adaptive filtering: 2.4 s) for a file about 17% larger.
+	 */
+	png_set_compression_level(png, 1);
+	png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_SUB);
 	png_write_info(png, info);
 	for (uint32_t y = 0; y < h; y++)
 		png_write_row(png, rgb + (size_t)y * w * 3);
