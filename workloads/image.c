@@ -2,6 +2,7 @@
 #include "workload.h"
 #include "imageio.h"
 
+#include <endian.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -518,13 +519,27 @@ static int image_verify(const struct pb_job *job, const struct pb_partial *total
 	return -1;
 }
 
-/* FNV-1a 64 over the output bytes, as 16 hex digits. */
+/*
+ * A 64-bit FNV-1a hash of the output, as 16 hex digits.  It is fed 64-bit
+ * little-endian words (the last one zero-padded) rather than bytes: the
+ * multiply chain is the cost, and words make it 8x shorter.
+ */
 static void image_format_result(const struct pb_job *job, const struct pb_partial *total, char *buf, size_t len)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 	(void)total;
-	for (size_t i = 0; i < job->out_len; i++) {
-		h ^= job->out[i];
+	size_t i = 0;
+	for (; i + 8 <= job->out_len; i += 8) {
+		uint64_t w;
+		memcpy(&w, job->out + i, 8);
+		h ^= le64toh(w);
+		h *= 0x100000001b3ull;
+	}
+	if (i < job->out_len) {
+		uint64_t w = 0;
+		for (size_t k = 0; i + k < job->out_len; k++)
+			w |= (uint64_t)job->out[i + k] << (8 * k);
+		h ^= w;
 		h *= 0x100000001b3ull;
 	}
 	snprintf(buf, len, "%016llx", (unsigned long long)h);
