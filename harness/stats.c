@@ -186,21 +186,21 @@ static double *mw_counts(size_t m, size_t n)
 		n = t;
 	}
 	size_t width = m * n + 1;
-	double *f = calloc((n + 1) * width, sizeof *f); /* f[k * width + u]: counts for (mm, k) */
-	double *g = calloc((n + 1) * width, sizeof *g);
+	double *f = malloc((n + 1) * width * sizeof *f); /* f[k * width + u]: counts for (mm, k), u <= mm k */
+	double *g = malloc((n + 1) * width * sizeof *g);
 	double *out = NULL;
 	if (!f || !g)
 		goto done;
 	for (size_t k = 0; k <= n; k++)
 		f[k * width] = 1; /* mm = 0: U = 0 in one way */
 	for (size_t mm = 1; mm <= m; mm++) {
-		memset(g, 0, (n + 1) * width * sizeof *g);
 		g[0] = 1; /* k = 0: U = 0 */
 		for (size_t k = 1; k <= n; k++) {
-			size_t top = mm * k;
+			/* only u <= mm k is ever read; f(mm, k-1, .) is zero beyond mm (k-1), f(mm-1, k, .) beyond (mm-1) k */
+			size_t top = mm * k, top_prev_k = mm * (k - 1), top_prev_m = (mm - 1) * k;
 			for (size_t u = 0; u <= top; u++) {
-				double c = g[(k - 1) * width + u];
-				if (u >= k)
+				double c = u <= top_prev_k ? g[(k - 1) * width + u] : 0;
+				if (u >= k && u - k <= top_prev_m)
 					c += f[k * width + u - k];
 				g[k * width + u] = c;
 			}
