@@ -13,7 +13,7 @@ while [ $# -gt 0 ]; do
 	-w) wl=$2; narrowed=1; shift ;;
 	-v) var=$2; shift ;;
 	-n | -j | --tasks | --chunk | -s | -p | -b | --order | --warmup) shift ;;
-	-q) ;;
+	-q | --quick) ;;
 	*) echo "fake-parbench: unknown option '$1'" >&2; exit 2 ;;
 	esac
 	shift
