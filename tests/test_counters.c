@@ -39,14 +39,16 @@ static double thread_cpu_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Spin until this thread has used s seconds of CPU; volatile keeps the loop from being folded. */
+/* Where busy() adds; volatile keeps the loop from being folded away. */
+static volatile uint64_t sink;
+
+/* Spin until this thread has used s seconds of CPU. */
 static void busy(double s)
 {
-	volatile uint64_t x = 0;
 	double t0 = thread_cpu_s();
 	while (thread_cpu_s() - t0 < s)
 		for (int i = 0; i < 10000; i++)
-			x += (uint64_t)i;
+			sink += (uint64_t)i;
 }
 
 /* Touch every 4 KiB page of a fresh 64 MiB mapping (no huge pages, so one fault per page). */
