@@ -68,7 +68,7 @@ struct pb_topo_summary {
 	int ncaches;
 	struct pb_cache_level caches[PB_TOPO_MAX_CACHES]; /* L1d, L1i, L2, L3 ... */
 	char cpu_model[128];      /* "AMD EPYC", or "unknown" */
-	char hwloc_version[32];   /* "2.9.0" (the library's), or "none" */
+	char hwloc_version[32];   /* "2.9.0" (the release built against), or "none" */
 	struct pb_cpuset allowed; /* the process affinity at start */
 };
 

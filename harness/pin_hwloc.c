@@ -302,10 +302,9 @@ int pb_topo_summary(struct pb_topo_summary *ts, char *err, size_t errlen)
 		HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L1ICACHE, HWLOC_OBJ_L2CACHE, HWLOC_OBJ_L2ICACHE,
 		HWLOC_OBJ_L3CACHE, HWLOC_OBJ_L3ICACHE, HWLOC_OBJ_L4CACHE, HWLOC_OBJ_L5CACHE,
 	};
-	unsigned v = hwloc_get_api_version();
-
 	memset(ts, 0, sizeof *ts);
-	snprintf(ts->hwloc_version, sizeof ts->hwloc_version, "%u.%u.%u", v >> 16, (v >> 8) & 0xff, v & 0xff);
+	/* the release built against (hwloc_get_api_version() gives the API number, 2.8.0 for release 2.9.0) */
+	snprintf(ts->hwloc_version, sizeof ts->hwloc_version, "%s", HWLOC_VERSION);
 	hwloc_topology_t t = get_topo(err, errlen);
 	if (!t)
 		return -1;
@@ -327,10 +326,14 @@ int pb_topo_summary(struct pb_topo_summary *ts, char *err, size_t errlen)
 	}
 	hwloc_obj_t pkg = hwloc_get_obj_by_type(t, HWLOC_OBJ_PACKAGE, 0);
 	const char *model = pkg ? hwloc_obj_get_info_by_name(pkg, "CPUModel") : NULL;
-	if (model && *model)
+	if (model && *model) {
 		snprintf(ts->cpu_model, sizeof ts->cpu_model, "%s", model);
-	else
+		size_t l = strlen(ts->cpu_model);
+		while (l > 0 && ts->cpu_model[l - 1] == ' ')
+			ts->cpu_model[--l] = '\0'; /* CPUID pads the brand string */
+	} else {
 		pb_pin_cpu_model(ts->cpu_model, sizeof ts->cpu_model);
+	}
 	to_pb(allowed, &ts->allowed);
 	return 0;
 }
