@@ -26,6 +26,7 @@ static void topo_load(void)
 		snprintf(topo_err, sizeof topo_err, "hwloc: cannot initialise the topology: %s", strerror(errno));
 		return;
 	}
+	hwloc_topology_set_icache_types_filter(topo, HWLOC_TYPE_FILTER_KEEP_ALL); /* L1i for topo and meta.json */
 	if (hwloc_topology_load(topo) != 0) {
 		snprintf(topo_err, sizeof topo_err, "hwloc: cannot load the topology: %s", strerror(errno));
 		hwloc_topology_destroy(topo);
