@@ -12,6 +12,10 @@
 #include <unistd.h>
 
 #include "buildinfo.h"
+
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
 #include "../harness/machine.h"
 #include "../harness/util.h"
 
@@ -114,9 +118,10 @@ static void test_warnings_here(void **state)
 		san |= strstr(out[i], "sanitizer build") != NULL;
 		dbg |= strstr(out[i], "debug build") != NULL;
 	}
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || __has_feature(address_sanitizer) || \
+	__has_feature(thread_sanitizer) || __has_feature(undefined_behavior_sanitizer)
 	assert_true(san);
-#elif !defined(__clang__)
+#else
 	assert_false(san);
 #endif
 #ifdef __OPTIMIZE__
