@@ -31,10 +31,17 @@ enum { METHOD_SIEVE, METHOD_TRIAL };
  * 3*5*7*11*13 = 15015 bits, and since gcd(8, 15015) = 1 the byte pattern
  * repeats every 15015 bytes.  Copying it into each segment replaces the
  * densest crossing-off (these five primes are ~40% of all crossings of an
- * odd-only sieve) by a memcpy.
+ * odd-only sieve) by a memcpy.  A second pattern for 17, 19 and 23 (period
+ * 7429 bytes) is ORed in: one vectorised pass instead of ~10% of the
+ * crossings.  Together the patterns (22 KB) stay in L1/L2; one pattern for
+ * all eight primes would be 4.8 MB.
  */
-#define PRESIEVE_BYTES 15015
-#define FIRST_SIEVING_PRIME 17
+#define PRESIEVE_A_BYTES 15015 /* 3 * 5 * 7 * 11 * 13 */
+#define PRESIEVE_B_BYTES 7429  /* 17 * 19 * 23 */
+#define FIRST_SIEVING_PRIME 29
+#ifndef MEDIUM_FACTOR
+#define MEDIUM_FACTOR 4
+#endif
 
 struct primes_state {
 	int method;
@@ -44,9 +51,10 @@ struct primes_state {
 	/* sieve only */
 	uint64_t seg_bits;      /* S: bits (odd numbers) per segment, a multiple of 64 */
 	uint64_t total_bits;    /* (n + 1) / 2 */
-	uint32_t *primes;       /* the odd primes p with 17 <= p and p * p <= n */
+	uint32_t *primes;       /* the odd primes p with 29 <= p and p * p <= n */
 	size_t nprimes;
-	uint8_t pattern[PRESIEVE_BYTES]; /* presieve bytes for bits [0, 8 * 15015) */
+	uint8_t pat_a[PRESIEVE_A_BYTES]; /* odd multiples of 3..13, bits [0, 8 * 15015) */
+	uint8_t pat_b[PRESIEVE_B_BYTES]; /* odd multiples of 17, 19, 23, bits [0, 8 * 7429) */
 };
 
 static const struct pb_param_def primes_params[] = {
@@ -120,13 +128,13 @@ static int base_primes(uint64_t r, uint32_t **out, size_t *count)
 	return 0;
 }
 
-static void make_pattern(uint8_t *pat)
+/* The presieve pattern of primes q[0..nq) over bits [0, 8 * bytes), bytes = their product. */
+static void make_pattern(uint8_t *pat, uint64_t bytes, const unsigned *q, size_t nq)
 {
-	static const unsigned q[] = { 3, 5, 7, 11, 13 };
-	memset(pat, 0, PRESIEVE_BYTES);
-	for (uint64_t i = 0; i < 8 * (uint64_t)PRESIEVE_BYTES; i++) {
+	memset(pat, 0, bytes);
+	for (uint64_t i = 0; i < 8 * bytes; i++) {
 		uint64_t v = 2 * i + 1;
-		for (size_t k = 0; k < sizeof q / sizeof q[0]; k++)
+		for (size_t k = 0; k < nq; k++)
 			if (v % q[k] == 0)
 				pat[i / 8] |= (uint8_t)(1u << (i % 8));
 	}
@@ -188,7 +196,9 @@ static int primes_prepare(struct pb_job *job, char *err, size_t errlen)
 		job->n_items = nseg ? nseg : 1; /* N = 0: one empty segment */
 		if (base_primes(pb_primes_isqrt(st->n), &st->primes, &st->nprimes) != 0)
 			goto nomem;
-		make_pattern(st->pattern);
+		static const unsigned qa[] = { 3, 5, 7, 11, 13 }, qb[] = { 17, 19, 23 };
+		make_pattern(st->pat_a, PRESIEVE_A_BYTES, qa, 5);
+		make_pattern(st->pat_b, PRESIEVE_B_BYTES, qb, 3);
 	}
 	job->state = st;
 	return 0;
@@ -218,6 +228,13 @@ static uint64_t cross_off(uint8_t *buf, uint64_t nbits, uint64_t j, uint64_t p)
 {
 	const uint64_t nbytes = nbits / 8;
 	uint64_t next = UINT64_MAX;
+	if (p * MEDIUM_FACTOR > nbytes) {
+		while (j < nbits) {
+			buf[j / 8] |= (uint8_t)(1u << (j % 8));
+			j += p;
+		}
+		return j - nbits;
+	}
 	for (unsigned k = 0; k < 8; k++) {
 		uint64_t b = j + k * p;
 		uint64_t i = b / 8;
@@ -243,15 +260,24 @@ static uint64_t cross_off(uint8_t *buf, uint64_t nbits, uint64_t j, uint64_t p)
 
 static void presieve(const struct primes_state *st, uint8_t *buf, uint64_t lo_bit, uint64_t nbytes)
 {
-	uint64_t phase = (lo_bit / 8) % PRESIEVE_BYTES;
-	uint64_t done = 0;
-	while (done < nbytes) {
-		uint64_t c = PRESIEVE_BYTES - phase;
+	uint64_t phase = (lo_bit / 8) % PRESIEVE_A_BYTES;
+	for (uint64_t done = 0; done < nbytes; phase = 0) {
+		uint64_t c = PRESIEVE_A_BYTES - phase;
 		if (c > nbytes - done)
 			c = nbytes - done;
-		memcpy(buf + done, st->pattern + phase, c);
+		memcpy(buf + done, st->pat_a + phase, c);
 		done += c;
-		phase = 0;
+	}
+	phase = (lo_bit / 8) % PRESIEVE_B_BYTES;
+	for (uint64_t done = 0; done < nbytes; phase = 0) {
+		uint64_t c = PRESIEVE_B_BYTES - phase;
+		if (c > nbytes - done)
+			c = nbytes - done;
+		uint8_t *restrict d = buf + done;
+		const uint8_t *restrict src = st->pat_b + phase;
+		for (uint64_t i = 0; i < c; i++)
+			d[i] |= src[i];
+		done += c;
 	}
 }
 
@@ -310,7 +336,10 @@ static void sieve_kernel(const struct pb_job *job, uint64_t begin, uint64_t end,
 		}
 		if (s == 0 && nbits) {
 			buf[0] |= 1;  /* 1 is not prime */
-			buf[0] &= (uint8_t)~0x6eu; /* the presieved primes 3, 5, 7, 11, 13: bits 1, 2, 3, 5, 6 */
+			/* The presieved primes themselves: 3, 5, 7, 11, 13 are bits 1, 2, 3, 5, 6. */
+			buf[0] &= (uint8_t)~0x6eu;
+			/* 17, 19, 23 are bits 8, 9, 11 (the segment has >= 8192 bits). */
+			buf[1] &= (uint8_t)~0x0bu;
 		}
 		count += count_clear(words, len);
 		if (s == 0 && st->n >= 2)
