@@ -26,7 +26,6 @@ struct oslot {
 
 struct pb_exec {
 	int nworkers;
-	int team;        /* threads the runtime gave in the last region */
 	const struct pb_counters_cfg *counters;
 	struct pb_cpuset *places; /* nworkers copies, or NULL when no worker is bound */
 	struct pb_cpuset saved;   /* the main thread's binding at open, restored by close */
@@ -147,9 +146,8 @@ static struct pb_exec *openmp_open(const struct pb_exec_opts *o, const struct pb
 			team = omp_get_num_threads();
 		bind_self(ex, t);
 	}
-	ex->team = team;
 	if (team != P) {
-		snprintf(err, errlen, "openmp: the runtime gave %d threads instead of %d (OMP_DYNAMIC or OMP_THREAD_LIMIT?)",
+		snprintf(err, errlen, "openmp: the runtime gave %d threads instead of %d (check OMP_THREAD_LIMIT and OMP_DYNAMIC)",
 			 team, P);
 		openmp_close(ex);
 		return NULL;
@@ -241,9 +239,9 @@ static int openmp_run(struct pb_exec *ex, const struct pb_job *job, const struct
 		ex->slots[t].stat = st;
 		ex->slots[t].used_counters = 1;
 	}
-	ex->team = team;
 	if (team != P) {
-		snprintf(err, errlen, "openmp: the runtime gave %d threads instead of %d", team, P);
+		snprintf(err, errlen, "openmp: the runtime gave %d threads instead of %d (check OMP_THREAD_LIMIT and OMP_DYNAMIC)",
+			 team, P);
 		return -1;
 	}
 	int failed = bind_failure(ex);

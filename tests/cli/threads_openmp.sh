@@ -95,6 +95,12 @@ import json, sys
 d = json.load(open(sys.argv[1]))['variants']['openmp']
 assert d.startswith('runtime=lib') and '_OPENMP=20' in d and 'OMP_WAIT_POLICY=passive' in d and 'OMP_PROC_BIND=' in d and 'GOMP_SPINCOUNT=' in d, d
 " "$TMP/meta/meta.json"
+	# A runtime that gives fewer threads than asked is an error, not a silently smaller team.
+	OMP_THREAD_LIMIT=2 "$PARBENCH" run -w sumsq -n 100000 -v openmp -j 4 -r 1 -c none -q -o "$TMP/limit" >"$OUT" 2>"$ERR"
+	RC=$?
+	expect_rc "openmp with fewer threads than asked fails the run" 1
+	expect_grep "the error says how many threads came" \
+		'^parbench: openmp: the runtime gave 2 threads instead of 4 \(check OMP_THREAD_LIMIT and OMP_DYNAMIC\)$' "$ERR"
 fi
 
 # ---- thread creation failing: an unprivileged user with a process limit ----
