@@ -147,12 +147,21 @@ static void meta_rows(FILE *f, json_t *obj, const char *prefix)
 		md_cell(f, name);
 		fputs(" | ", f);
 		if (json_is_array(v)) {
-			size_t i;
-			json_t *e;
+			/* a command line ("command", each of "appended") reads best joined with spaces */
+			size_t i, k;
+			json_t *e, *x;
+			const char *sep = strcmp(key, "command") == 0 ? " " : ", ";
 			json_array_foreach(v, i, e) {
 				if (i)
-					fputs(json_is_object(e) || json_is_array(e) ? "; " : ", ", f);
-				json_scalar(f, e);
+					fputs(json_is_array(e) || json_is_object(e) ? "; " : sep, f);
+				if (json_is_array(e))
+					json_array_foreach(e, k, x) {
+						if (k)
+							fputs(" ", f);
+						json_scalar(f, x);
+					}
+				else
+					json_scalar(f, e);
 			}
 		} else
 			json_scalar(f, v);
