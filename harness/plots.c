@@ -35,14 +35,24 @@ static int agree(const struct pb_raw_row *a, const struct pb_raw_row *b, int mas
 	       (!(mask & F_BIND) || strcmp(a->bind, b->bind) == 0);
 }
 
-/* The fields among mask in which the rows idx[0..n) do not all agree. */
+/* Serial runs once per task count, always chunk 1 and static: its chunk and schedule mean nothing. */
+static int is_serial(const struct pb_raw_row *k)
+{
+	return strcmp(k->variant, "serial") == 0;
+}
+
+/* The fields among mask in which the rows idx[0..n) do not all agree (serial's chunk and schedule aside). */
 static int varying(const struct pb_sumrow *rows, const size_t *idx, size_t n, int mask)
 {
 	int v = 0;
-	for (size_t i = 1; i < n; i++)
-		for (int b = 1; b < F_ALL; b <<= 1)
-			if ((mask & b) && !agree(&rows[idx[0]].key, &rows[idx[i]].key, b))
-				v |= b;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++) {
+			const struct pb_raw_row *a = &rows[idx[i]].key, *b = &rows[idx[j]].key;
+			int m = is_serial(a) || is_serial(b) ? mask & ~(F_CHUNK | F_SCHED) : mask;
+			for (int bit = 1; bit < F_ALL; bit <<= 1)
+				if ((m & bit) && !agree(a, b, bit))
+					v |= bit;
+		}
 	return v;
 }
 
@@ -50,6 +60,8 @@ static int varying(const struct pb_sumrow *rows, const size_t *idx, size_t n, in
 static void series_label(char *buf, size_t len, const struct pb_raw_row *k, int mask)
 {
 	size_t p = (size_t)snprintf(buf, len, "%s", k->variant);
+	if (is_serial(k))
+		mask &= ~(F_CHUNK | F_SCHED);
 #define ADD(...) do { if (p < len) p += (size_t)snprintf(buf + p, len - p, __VA_ARGS__); } while (0)
 	if (mask & F_WORKERS)
 		ADD(" j=%d", k->workers);
@@ -399,6 +411,11 @@ static int plan_scaling(struct ctx *c)
 		if (distinct_x(c->rows, c->idx, m, x_workers) < 2)
 			continue;
 		const struct pb_raw_row *k = &c->rows[i].key;
+		/* a group of another schedule or chunk still shows its serial reference */
+		if (!has_variant(c->rows, c->idx, m, "serial"))
+			for (size_t j = 0; j < c->n; j++)
+				if (is_serial(&c->rows[j].key) && agree(k, &c->rows[j].key, F_SIZE | F_PARAMS | F_TASKS | F_BIND))
+					c->idx[m++] = j;
 		char slug[160], title[300], t1[400], t2[400], t3[400], comment[400];
 		group_slug(slug, sizeof slug, c->set, k, F_TASKS | F_CHUNK | F_SCHED | F_BIND, "");
 		group_title(title, sizeof title, k, F_TASKS | F_CHUNK | F_SCHED | F_BIND);

@@ -25,6 +25,8 @@ static const char *const fixture[] = {
 	"pi,1000,,threads,2,8,1,static,0.5,1",
 	"pi,1000,,threads,4,8,1,static,0.4,1",
 	"pi,1000,,pool,2,8,1,static,0.8,U", /* U: the second repetition fails verification */
+	"pi,1000,,threads,1,8,1,dynamic,1.0,1",
+	"pi,1000,,threads,2,8,1,dynamic,0.6,1",
 	"primes,1000,method=trial,threads,1,64,1,static,3.0,1",
 	"primes,1000,method=trial,threads,2,64,1,static,2.0,1",
 	"primes,1000,method=trial,threads,2,64,16,static,1.5,1",
@@ -333,6 +335,11 @@ static void test_plot_data(void **state)
 		assert_true(fabs(r[i][7] - th[i][3]) < 1e-12);
 	}
 	assert_int_equal(dat_block("pi-n1000.dat", "serial", r, 8), 1);
+	/* another schedule: its own plots, with the serial reference (static, chunk 1) drawn too */
+	assert_non_null(find_plot(&set, "pi-n1000-T8-c1-dynamic-none-speedup"));
+	assert_int_equal(dat_block("pi-n1000-T8-c1-dynamic-none.dat", "serial", r, 8), 1);
+	assert_int_equal(dat_block("pi-n1000-T8-c1-dynamic-none.dat", "threads", r, 8), 2);
+	assert_true(r[1][0] == 2 && r[1][1] == 0.6);
 
 	/* primes has no serial case: a time plot but no speedup plot; the chunk=1 static group scales */
 	assert_non_null(find_plot(&set, "primes-n1000-method_trial-time"));
@@ -373,7 +380,7 @@ static void test_plot_data(void **state)
 	assert_non_null(f);
 	int pi = 0, sleep = 0;
 	while (fgets(line, sizeof line, f)) {
-		pi += strncmp(line, "\"pi j=4\" 2.5 ?", 14) == 0;
+		pi += strcmp(line, "\"pi T=8 c=1 static j=4\" 2.5 ? ?\n") == 0;
 		sleep += strstr(line, "sleep") != NULL;
 	}
 	fclose(f);
