@@ -130,21 +130,35 @@ static void sort_idx(size_t *idx, size_t n, const struct order *o)
 static double x_workers(const struct pb_sumrow *r) { return r->key.workers; }
 static double x_chunk(const struct pb_sumrow *r) { return (double)r->key.chunk; }
 
-static double sleep_ms(const struct pb_sumrow *r)
+static double sleep_ms(const struct pb_raw_row *k)
 {
 	char v[64];
 	char *end;
-	if (pb_params_get(r->key.params, "ms", v, sizeof v) != 0)
+	if (strcmp(k->workload, "sleep") != 0 || pb_params_get(k->params, "ms", v, sizeof v) != 0)
 		return NAN;
 	double ms = strtod(v, &end);
 	return *end || end == v || ms < 0 ? NAN : ms;
 }
 
-double pb_sleep_ideal_s(unsigned long long tasks, int workers, double ms)
+static unsigned long long items_per_task(const struct pb_raw_row *k)
 {
-	unsigned long long rounds = (tasks + (unsigned long long)workers - 1) / (unsigned long long)workers;
-	return (double)rounds * ms / 1000.0;
+	return k->tasks ? (k->size + k->tasks - 1) / k->tasks : 0;
 }
+
+double pb_sleep_task_ms(const struct pb_raw_row *k)
+{
+	return sleep_ms(k) * (double)items_per_task(k);
+}
+
+double pb_sleep_ideal_s(unsigned long long size, unsigned long long tasks, int workers, double ms)
+{
+	if (!tasks || workers < 1)
+		return NAN;
+	unsigned long long rounds = (tasks + (unsigned long long)workers - 1) / (unsigned long long)workers;
+	return (double)rounds * (double)((size + tasks - 1) / tasks) * ms / 1000.0;
+}
+
+static double x_task_ms(const struct pb_sumrow *r) { return pb_sleep_task_ms(&r->key); }
 
 static void put_num(FILE *f, double x)
 {
@@ -189,7 +203,7 @@ static void pt_chunk(FILE *f, const struct pb_sumrow *r)
 static void pt_dispatch(FILE *f, const struct pb_sumrow *r)
 {
 	double t = r->key.tasks ? (double)r->key.tasks : NAN;
-	double ideal = pb_sleep_ideal_s(r->key.tasks, r->key.workers, sleep_ms(r));
+	double ideal = pb_sleep_ideal_s(r->key.size, r->key.tasks, r->key.workers, sleep_ms(&r->key));
 	put_num(f, r->key.workers);
 	put_num(f, (r->st.median - ideal) / t * 1e6);
 	put_num(f, (r->st.ci_lo - ideal) / t * 1e6);
@@ -200,7 +214,7 @@ static void pt_tasklen(FILE *f, const struct pb_sumrow *r)
 {
 	unsigned long long w = (unsigned long long)r->key.workers;
 	double rounds = (double)((r->key.tasks + w - 1) / w);
-	put_num(f, sleep_ms(r));
+	put_num(f, pb_sleep_task_ms(&r->key));
 	put_num(f, r->st.median / rounds * 1e3);
 	put_num(f, r->st.ci_lo / rounds * 1e3);
 	put_num(f, r->st.ci_hi / rounds * 1e3);
@@ -505,7 +519,7 @@ static int plan_sleep(struct ctx *c)
 {
 	size_t m = 0;
 	for (size_t i = 0; i < c->n; i++)
-		if (strcmp(c->rows[i].key.workload, "sleep") == 0 && sleep_ms(&c->rows[i]) == 0 && c->rows[i].key.tasks)
+		if (sleep_ms(&c->rows[i].key) == 0 && c->rows[i].key.tasks)
 			c->idx[m++] = i;
 	if (m) {
 		int mask = varying(c->rows, c->idx, m, F_SIZE | F_PARAMS | F_TASKS | F_CHUNK | F_SCHED | F_BIND);
@@ -520,18 +534,17 @@ static int plan_sleep(struct ctx *c)
 	m = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct pb_sumrow *r = &c->rows[i];
-		if (strcmp(r->key.workload, "sleep") == 0 && sleep_ms(r) > 0 && r->key.tasks &&
+		if (pb_sleep_task_ms(&r->key) > 0 &&
 		    (strcmp(r->key.variant, "process") == 0 || strcmp(r->key.variant, "pool") == 0))
 			c->idx[m++] = i;
 	}
-	double (*x_ms)(const struct pb_sumrow *) = sleep_ms;
-	if (m && distinct_x(c->rows, c->idx, m, x_ms) >= 2) {
+	if (m && distinct_x(c->rows, c->idx, m, x_task_ms) >= 2) {
 		int mask = F_WORKERS | varying(c->rows, c->idx, m, F_SIZE | F_TASKS | F_CHUNK | F_SCHED | F_BIND);
 		const char *scripts[] = { "tasklen.gp", NULL };
 		const char *titles[] = { "process per task against pool: time per task against task length" };
 		const char *suffixes[] = { "" };
-		if (emit(c, "tasklen", "sleep: median / ceil(tasks / workers), milliseconds, against ms",
-			 "ms time_per_task_ms ci_lo_ms ci_hi_ms", c->idx, m, mask, x_ms, pt_tasklen, "overheads", scripts,
+		if (emit(c, "tasklen", "sleep: median / ceil(tasks / workers), milliseconds, against the task length",
+			 "task_ms time_per_task_ms ci_lo_ms ci_hi_ms", c->idx, m, mask, x_task_ms, pt_tasklen, "overheads", scripts,
 			 titles, suffixes))
 			return -1;
 	}

@@ -219,15 +219,6 @@ static void group_heading(char *buf, size_t len, const struct pb_raw_row *k)
 		 k->params[0] ? ", " : "", k->params, k->tasks, k->chunk, k->schedule, k->bind);
 }
 
-static double sleep_ms_of(const struct pb_raw_row *k)
-{
-	char v[64], *end;
-	if (strcmp(k->workload, "sleep") != 0 || pb_params_get(k->params, "ms", v, sizeof v) != 0)
-		return NAN;
-	double ms = strtod(v, &end);
-	return *end || end == v ? NAN : ms;
-}
-
 /* The row of group idx[0..m) for variant v at w workers, or NULL. */
 static const struct pb_sumrow *find_case(const struct pb_sumrow *rows, const size_t *idx, size_t m, const char *v,
 					 int w)
@@ -346,7 +337,7 @@ static void sleep_findings(FILE *f, const struct pb_sumrow *rows, size_t n)
 	int any = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct pb_raw_row *k = &rows[i].key;
-		if (sleep_ms_of(k) != 0 || !k->tasks)
+		if (pb_sleep_task_ms(k) != 0 || !k->tasks)
 			continue;
 		if (!any)
 			fputs("- dispatch overhead per task (sleep ms=0, (median - ideal) / tasks):", f);
@@ -360,8 +351,8 @@ static void sleep_findings(FILE *f, const struct pb_sumrow *rows, size_t n)
 	any = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct pb_raw_row *k = &rows[i].key;
-		double ms = sleep_ms_of(k);
-		if (!(ms > 0) || !k->tasks || strcmp(k->variant, "process") != 0)
+		double ms = pb_sleep_task_ms(k);
+		if (!(ms > 0) || strcmp(k->variant, "process") != 0)
 			continue;
 		const struct pb_sumrow *pool = NULL;
 		for (size_t j = 0; j < n; j++)
@@ -370,7 +361,7 @@ static void sleep_findings(FILE *f, const struct pb_sumrow *rows, size_t n)
 			    rows[j].key.workers == k->workers && rows[j].key.tasks == k->tasks &&
 			    rows[j].key.chunk == k->chunk && strcmp(rows[j].key.schedule, k->schedule) == 0)
 				pool = &rows[j];
-		double ideal = pb_sleep_ideal_s(k->tasks, k->workers, ms);
+		double ideal = pb_sleep_ideal_s(k->tasks, k->tasks, k->workers, ms);
 		double po = (rows[i].st.median - ideal) / (double)k->tasks;
 		char a[32], b[32];
 		fmt_time(a, sizeof a, po);

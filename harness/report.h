@@ -91,7 +91,14 @@ int pb_plots_render(const char *plotdir, const char *scriptdir, const char *gnup
  */
 int pb_find_scripts(char *dir, size_t len, char *err, size_t errlen);
 
-/* Ideal makespan in seconds of the sleep workload: ceil(tasks / workers) * ms / 1000. */
-double pb_sleep_ideal_s(unsigned long long tasks, int workers, double ms);
+/*
+ * Ideal makespan in seconds of the sleep workload (size items of ms each, cut
+ * into tasks): ceil(tasks / workers) rounds of the longest task,
+ * ceil(size / tasks) items.  With one item per task: ceil(T/P) * ms.
+ */
+double pb_sleep_ideal_s(unsigned long long size, unsigned long long tasks, int workers, double ms);
+
+/* Milliseconds one task of the sleep case k sleeps: ms * ceil(size / tasks); NAN if not a sleep case with ms. */
+double pb_sleep_task_ms(const struct pb_raw_row *k);
 
 #endif

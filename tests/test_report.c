@@ -249,9 +249,15 @@ static void test_fmt_and_params(void **state)
 	assert_int_equal(pb_params_get("xms=1", "ms", v, sizeof v), -1);
 	assert_int_equal(pb_params_get("", "ms", v, sizeof v), -1);
 	/* ideal sleep makespan: ceil(T/P) * d */
-	assert_true(pb_sleep_ideal_s(16, 8, 100) == 0.2);
-	assert_true(pb_sleep_ideal_s(16, 3, 100) == 0.6);
-	assert_true(pb_sleep_ideal_s(1000, 2, 0) == 0);
+	assert_true(pb_sleep_ideal_s(16, 16, 8, 100) == 0.2);
+	assert_true(pb_sleep_ideal_s(16, 16, 3, 100) == 0.6);
+	assert_true(pb_sleep_ideal_s(1000, 1000, 2, 0) == 0);
+	/* 32 items in 16 tasks: 2 rounds of 2-item tasks */
+	assert_true(fabs(pb_sleep_ideal_s(32, 16, 8, 100) - 0.4) < 1e-12);
+	struct pb_raw_row k = { .workload = "sleep", .size = 32, .tasks = 16, .params = "ms=2.5" };
+	assert_true(pb_sleep_task_ms(&k) == 5);
+	snprintf(k.workload, sizeof k.workload, "pi");
+	assert_true(isnan(pb_sleep_task_ms(&k)));
 	assert_true(pb_variant_rank("serial") < pb_variant_rank("threads"));
 	assert_true(pb_variant_rank("openmp") < pb_variant_rank("zzz"));
 }
