@@ -2,7 +2,8 @@
 # bench.sh: `make bench`: the default matrix and the sweeps the report needs, into one results
 # directory, then `parbench report` on it (summary.csv, plots/, report.md) and its table.
 #
-# usage: scripts/bench.sh [quick|default|full] [extra `parbench run` arguments for the main matrix]
+# usage: scripts/bench.sh [quick|default|full] [extra `parbench run` arguments for the main matrix,
+#        e.g. -r 10 or -b core; not -w, -n or -o]
 #   quick    --quick sizes, 3 repetitions: seconds, for CI and smoke tests
 #   default  every default workload x every variant x workers 1, 2, 4 ... 2 x cores, 5 repetitions
 #            after 1 warm-up; sleep sweeps for dispatch overhead and process against pool
@@ -46,18 +47,23 @@ workers() {
 	printf '%s\n' $l "$1" "$max" | sort -n -u | paste -s -d, -
 }
 
+# Sizes for the default matrix, tuned so that `make bench` takes about 3 minutes on 2 cores: about
+# 0.3 s per serial run of pi, primes and sumsq (the workloads' own defaults take 0.5-1 s); image
+# keeps its default 4096x4096 image (its compute is short; preparing it is not timed).
 case $mode in
 quick)
 	jlist=$(workers 1)
 	common="--quick -r 3 --warmup 1"
-	dispatch_tasks=200
+	matrix="pi= primes= image= sumsq="
+	dispatch_tasks=100
 	lengths="-p ms=0.1 -p ms=1"
 	length_tasks=8
 	;;
 *)
 	jlist=$(workers "$cores")
 	common="-r 5 --warmup 1"
-	dispatch_tasks=2000
+	matrix="pi=5e8 primes=5e8 image= sumsq=3e8"
+	dispatch_tasks=500
 	lengths="-p ms=0.1 -p ms=1 -p ms=10"
 	length_tasks=16
 	;;
@@ -69,7 +75,7 @@ status=0
 run() {
 	echo "bench: $PB run $*" >&2
 	rc=0
-	"$PB" run -q "$@" || rc=$?
+	"$PB" run -q "$@" >/dev/null || rc=$?
 	if [ "$rc" -eq 2 ]; then
 		exit 2
 	elif [ "$rc" -ne 0 ]; then
@@ -78,16 +84,27 @@ run() {
 	fi
 }
 
-# 1. The main matrix: default workloads x all variants x workers.
-if [ -n "${BENCH_OUT:-}" ]; then
-	run -v all -j "$jlist" $common -o "$BENCH_OUT" "$@"
-	out=$BENCH_OUT
-else
-	run -v all -j "$jlist" $common "$@"
-	out=results/$(readlink results/latest)
-fi
+# 1. The main matrix: every default workload x all variants x workers, one invocation per
+# workload (each has its own size); the first makes the results directory, the others append.
+out=${BENCH_OUT:-}
+first=1
+for ws in $matrix; do
+	w=${ws%%=*}
+	n=${ws#*=}
+	set_n=""
+	[ -n "$n" ] && set_n="-n $n"
+	if [ -n "$first" ] && [ -z "$out" ]; then
+		run -w "$w" $set_n -v all -j "$jlist" $common "$@"
+		out=results/$(readlink results/latest)
+	elif [ -n "$first" ]; then
+		run -o "$out" -w "$w" $set_n -v all -j "$jlist" $common "$@"
+	else
+		run --append -o "$out" -w "$w" $set_n -v all -j "$jlist" $common "$@"
+	fi
+	first=""
+done
 if [ "$mode" = full ]; then
-	run --append -o "$out" -v all -j "$jlist" $common --full
+	run --append -o "$out" -v all -j "$jlist" $common --full "$@"
 fi
 
 # 2. Dispatch overhead: sleep tasks of 0 ms, one task per hand-out, every variant, 1 and 2 workers.
