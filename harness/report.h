@@ -1,0 +1,104 @@
+/* report.h: the pieces of `parbench report` shared by summary.c, plots.c and report.c. */
+#ifndef PB_REPORT_H
+#define PB_REPORT_H
+
+#include "results.h"
+#include "stats.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* One row of summary.csv: a case of raw.csv and its statistics. */
+struct pb_sumrow {
+	struct pb_raw_row key; /* the case's key fields (its first raw row) */
+	struct pb_stats st;    /* statistics of its wall times */
+	int verified;          /* 1 if every repetition verified */
+	int has_speedup;       /* 0: no serial reference, speedup and efficiency are empty */
+	double speedup;        /* reference serial median / median */
+	double efficiency;     /* speedup / workers */
+	double serial_median;  /* the reference serial median (if has_speedup) */
+};
+
+/*
+ * The summary rows of raw, one per case in raw's case order; *out is
+ * malloc'd (free it).  The speedup reference of a case is a verified serial
+ * case of the same workload, size and params: the one with the same tasks,
+ * chunk and schedule if there is one (the fastest of those, if several
+ * binds), else the fastest verified serial case.  0, or -1 with err.
+ */
+int pb_summary_compute(const struct pb_raw *raw, struct pb_sumrow **out, size_t *n, char *err, size_t errlen);
+
+/* Write rows as summary.csv to path, atomically (temporary file, then rename).  0, or -1 with err. */
+int pb_summary_write(const char *path, const struct pb_sumrow *rows, size_t n, char *err, size_t errlen);
+
+/* snprintf into buf for labels, titles and messages, where cutting a long text short is acceptable. */
+void pb_textf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Format x with the fewest significant digits (up to 17) that read back as exactly x. */
+void pb_fmt_double(char *buf, size_t len, double x);
+
+/*
+ * The value of key in a params string ("method=trial", "op=invert;ms=1",
+ * entries separated by any of " ;,&") copied into val, or -1 if absent.
+ */
+int pb_params_get(const char *params, const char *key, char *val, size_t len);
+
+/* Order of variants in tables and legends: serial first, then threads, pool, process, shm, openmp, mpi, others. */
+int pb_variant_rank(const char *variant);
+
+/* ---- plots (plots.c) ---- */
+
+#define PB_PLOT_MAXVARS 512
+
+/* One plot: a gnuplot script run on a data file, giving out.png and out.svg. */
+struct pb_plot {
+	char name[160];   /* file name without extension, under plots/ */
+	char script[32];  /* scripts/<script> */
+	char title[256];
+	char vars[PB_PLOT_MAXVARS]; /* extra gnuplot assignments ("nseries=3; ...") */
+	char section[64]; /* where report.md shows it: a workload name, or "overheads" / "overview" */
+	int made;         /* 1 once the PNG exists */
+};
+
+struct pb_plotset {
+	size_t n, cap;
+	struct pb_plot *plots;
+};
+
+/*
+ * Plan every plot for rows (DESIGN.md, plots/) and write its data file
+ * <plotdir>/<name>.dat (whitespace separated; blocks separated by two blank
+ * lines, each block opening with its quoted legend title).  0, or -1 with err.
+ */
+int pb_plots_prepare(const char *plotdir, const struct pb_sumrow *rows, size_t n, struct pb_plotset *set,
+		     char *err, size_t errlen);
+void pb_plotset_free(struct pb_plotset *set);
+
+/*
+ * Render every plot of set with gnuplot and the scripts in scriptdir, into
+ * plotdir (gnuplot's messages go to plotdir/gnuplot.log).  Sets made on the
+ * plots whose PNG appeared.  Returns the number made, or -1 if gnuplot could
+ * not be run at all (why in err).
+ */
+int pb_plots_render(const char *plotdir, const char *scriptdir, const char *gnuplot, struct pb_plotset *set,
+		    char *err, size_t errlen);
+
+/*
+ * The directory holding the gnuplot scripts: $PARBENCH_SCRIPTS if set, else
+ * <dir of the executable>/../scripts (the source tree), else
+ * <dir of the executable>/../share/parbench (installed); the first that holds
+ * time.gp.  0, or -1 with err.
+ */
+int pb_find_scripts(char *dir, size_t len, char *err, size_t errlen);
+
+/*
+ * Ideal makespan in seconds of the sleep workload (size items of ms each, cut
+ * into tasks): ceil(tasks / workers) rounds of the longest task,
+ * ceil(size / tasks) items.  With one item per task: ceil(T/P) * ms.
+ */
+double pb_sleep_ideal_s(unsigned long long size, unsigned long long tasks, int workers, double ms);
+
+/* Milliseconds one task of the sleep case k sleeps: ms * ceil(size / tasks); NAN if not a sleep case with ms. */
+double pb_sleep_task_ms(const struct pb_raw_row *k);
+
+#endif

@@ -1,0 +1,127 @@
+#!/bin/sh
+# bench.sh: `make bench`: the default matrix and the sweeps the report needs, into one results
+# directory, then `parbench report` on it (summary.csv, plots/, report.md) and its table.
+#
+# usage: scripts/bench.sh [quick|default|full] [extra `parbench run` arguments for the main matrix,
+#        e.g. -r 10 or -b core; not -w, -n or -o]
+#   quick    --quick sizes, 3 repetitions: seconds, for CI and smoke tests
+#   default  every default workload x every variant x workers 1, 2, 4 ... 2 x cores, 5 repetitions
+#            after 1 warm-up; sleep sweeps for dispatch overhead and process against pool
+#   full     default, plus --full sizes and a schedule x chunk sweep (primes, trial division)
+# environment: PARBENCH (the binary, default build/parbench); BENCH_OUT (the results directory;
+#   default results/<run-id>, and results/latest points to it)
+# $common and $lengths hold several arguments and are split on purpose.
+# shellcheck disable=SC2086
+set -eu
+
+mode=default
+case "${1:-}" in
+quick | default | full)
+	mode=$1
+	shift
+	;;
+"") ;;
+-*) ;;
+*)
+	echo "bench: unknown mode '$1' (quick, default or full)" >&2
+	exit 2
+	;;
+esac
+
+PB=${PARBENCH:-build/parbench}
+if [ ! -x "$PB" ]; then
+	echo "bench: '$PB' is not built (run make)" >&2
+	exit 2
+fi
+cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+
+# Workers: 1, 2, 4, ... up to twice the cores, plus the core count and twice it.
+workers() {
+	max=$(($1 * 2))
+	w=1
+	l=""
+	while [ "$w" -le "$max" ]; do
+		l="$l $w"
+		w=$((w * 2))
+	done
+	printf '%s\n' $l "$1" "$max" | sort -n -u | paste -s -d, -
+}
+
+# Sizes for the default matrix, tuned so that `make bench` takes about 3 minutes on 2 cores: about
+# 0.3 s per serial run of pi, primes and sumsq (the workloads' own defaults take 0.5-1 s); image
+# keeps its default 4096x4096 image (its compute is short; preparing it is not timed).
+case $mode in
+quick)
+	jlist=$(workers 1)
+	common="--quick -r 3 --warmup 1"
+	matrix="pi= primes= image= sumsq="
+	dispatch_tasks=100
+	lengths="-p ms=0.1 -p ms=1"
+	length_tasks=8
+	;;
+*)
+	jlist=$(workers "$cores")
+	common="-r 5 --warmup 1"
+	matrix="pi=5e8 primes=5e8 image= sumsq=3e8"
+	dispatch_tasks=500
+	lengths="-p ms=0.1 -p ms=1 -p ms=10"
+	length_tasks=16
+	;;
+esac
+
+start=$(date +%s)
+status=0
+# A failed case (exit 1) is reported and the sweep goes on; bad usage (exit 2) stops it.
+run() {
+	echo "bench: $PB run $*" >&2
+	rc=0
+	"$PB" run -q "$@" >/dev/null || rc=$?
+	if [ "$rc" -eq 2 ]; then
+		exit 2
+	elif [ "$rc" -ne 0 ]; then
+		echo "bench: that run failed (exit $rc); going on" >&2
+		status=1
+	fi
+}
+
+# 1. The main matrix: every default workload x all variants x workers, one invocation per
+# workload (each has its own size); the first makes the results directory, the others append.
+out=${BENCH_OUT:-}
+first=1
+for ws in $matrix; do
+	w=${ws%%=*}
+	n=${ws#*=}
+	set_n=""
+	[ -n "$n" ] && set_n="-n $n"
+	if [ -n "$first" ] && [ -z "$out" ]; then
+		run -w "$w" $set_n -v all -j "$jlist" $common "$@"
+		out=results/$(readlink results/latest)
+	elif [ -n "$first" ]; then
+		run -o "$out" -w "$w" $set_n -v all -j "$jlist" $common "$@"
+	else
+		run --append -o "$out" -w "$w" $set_n -v all -j "$jlist" $common "$@"
+	fi
+	first=""
+done
+if [ "$mode" = full ]; then
+	run --append -o "$out" -v all -j "$jlist" $common --full "$@"
+fi
+
+# 2. Dispatch overhead: sleep tasks of 0 ms, one task per hand-out, every variant, 1 and 2 workers.
+run --append -o "$out" -w sleep -p ms=0 -n "$dispatch_tasks" --tasks "$dispatch_tasks" --chunk 1 -s dynamic \
+	-v all -j 1,2 $common
+
+# 3. Process per task against the pool over task lengths (sleep), at the core count.
+run --append -o "$out" -w sleep $lengths -n "$length_tasks" --tasks "$length_tasks" --chunk 1 -s dynamic \
+	-v pool,process -j "$cores" $common
+
+# 4. full: schedules x chunk sizes on the unbalanced primes (trial division), at the core count.
+if [ "$mode" = full ]; then
+	run --append -o "$out" -w primes -p method=trial -v threads,openmp,pool,shm -s static,cyclic,dynamic,guided \
+		--chunk 1,16,256 -j "$cores" $common
+fi
+
+"$PB" report "$out" || exit $?
+end=$(date +%s)
+echo "bench: $mode run took $((end - start)) s on $cores cores; results in '$out' (report.md, summary.csv, plots/)" >&2
+exit $status
