@@ -555,12 +555,12 @@ static int table_header_printed;
 static void print_table_row(const struct case_desc *c, const struct pb_stats *st, const char *result, int verified)
 {
 	if (!table_header_printed) {
-		printf("%-8s %-12s %-24s %-8s %7s %6s %-8s %6s %11s %11s %11s  %-16s %s\n", "workload", "size", "params",
+		printf("%-8s %-12s %-32s %-8s %7s %6s %-8s %6s %11s %11s %11s  %-16s %s\n", "workload", "size", "params",
 		       "variant", "workers", "tasks", "schedule", "chunk", "median_s", "min_s", "max_s", "result",
 		       "verified");
 		table_header_printed = 1;
 	}
-	printf("%-8s %-12llu %-24s %-8s %7d %6llu %-8s %6llu %11.6f %11.6f %11.6f  %-16s %s\n", c->spec->wl->name,
+	printf("%-8s %-12llu %-32s %-8s %7d %6llu %-8s %6llu %11.6f %11.6f %11.6f  %-16s %s\n", c->spec->wl->name,
 	       (unsigned long long)c->spec->actual_size, c->spec->params_str[0] ? c->spec->params_str : "-", c->ex->name,
 	       c->workers, (unsigned long long)c->tasks, pb_sched_name(c->sched), (unsigned long long)c->chunk,
 	       st->median, st->min, st->max, result, verified ? "yes" : "NO");

@@ -90,8 +90,8 @@ expect_usage_error "bad --metric" "compare: bad value 'fast' for --metric" compa
 expect_usage_error "unknown option" "compare: unknown option '--bogus'" compare "$base" "$base" --bogus
 expect_usage_error "one path" "compare: expected BASE and NEW" compare "$base"
 
-# ab with stand-in builds (tests/cli/fake-parbench.sh writes raw.csv like run does)
-fake=$(pwd)/tests/cli/fake-parbench.sh
+# ab with stand-in builds (tests/fake-parbench.sh writes raw.csv like run does)
+fake=$(pwd)/tests/fake-parbench.sh
 printf '#!/bin/sh\nFAKE_SLOW=sumsq-threads exec "%s" "$@"\n' "$fake" >"$TMP/slow-build"
 printf '#!/bin/sh\nFAKE_SLOW=sumsq-threads FAKE_SLOW_ONLY_MATRIX=1 exec "%s" "$@"\n' "$fake" >"$TMP/flaky-build"
 chmod +x "$TMP/slow-build" "$TMP/flaky-build"
