@@ -292,6 +292,50 @@ int pb_probe_copy(struct pb_copy_probe *p)
 	return 0;
 }
 
+/*
+ * A plain sequential read of bytes (sum of 64-bit words, 4 independent
+ * accumulators so the loop vectorises and is bound by memory, not by the
+ * add latency): the roofline the bandwidth-bound kernels (sumsq form=array)
+ * are judged against.  The buffer is touched first; 5 passes are timed.
+ */
+int pb_probe_read(size_t bytes, struct pb_copy_probe *p)
+{
+	enum { REPS = 5 };
+	memset(p, 0, sizeof *p);
+	bytes &= ~(size_t)31;
+	if (bytes == 0)
+		return -1;
+	uint64_t *buf = (uint64_t *)probe_buffer(bytes);
+	if (!buf)
+		return -1;
+	size_t n = bytes / sizeof *buf;
+	for (size_t i = 0; i < n; i++)
+		buf[i] = i * 0x9E3779B97F4A7C15ull;
+	double s[REPS];
+	uint64_t sink = 0;
+	for (int r = 0; r < REPS; r++) {
+		uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+		double t0 = pb_now();
+		for (size_t i = 0; i < n; i += 4) {
+			a0 += buf[i];
+			a1 += buf[i + 1];
+			a2 += buf[i + 2];
+			a3 += buf[i + 3];
+		}
+		s[r] = pb_now() - t0;
+		sink += a0 + a1 + a2 + a3;
+	}
+	/* the sums are used, so no pass is dropped */
+	__asm__ volatile("" : : "r"(sink));
+	munmap(buf, bytes);
+	qsort(s, REPS, sizeof s[0], cmp_double);
+	p->buffer_bytes = bytes;
+	p->reps = REPS;
+	p->best_gbs = s[0] > 0 ? (double)bytes / s[0] / 1e9 : 0;
+	p->median_gbs = s[REPS / 2] > 0 ? (double)bytes / s[REPS / 2] / 1e9 : 0;
+	return 0;
+}
+
 double pb_probe_copy_gbs(void)
 {
 	struct pb_copy_probe p;

@@ -44,6 +44,8 @@ struct pb_copy_probe {
 
 /* Measure it: 0, or -1 when the buffers cannot be allocated.  Takes about 0.3 s. */
 int pb_probe_copy(struct pb_copy_probe *p);
+/* Sequential read of a buffer of bytes (read bytes only); 0 or -1. */
+int pb_probe_read(size_t bytes, struct pb_copy_probe *p);
 /* The best figure of pb_probe_copy in GB/s, or -1 on failure. */
 double pb_probe_copy_gbs(void);
 

@@ -109,6 +109,12 @@ int pb_cmd_topo(int argc, char **argv)
 		       "copy", cp.best_gbs, cp.median_gbs, cp.buffer_bytes >> 20, cp.reps);
 	else
 		printf("  %-11s failed: cannot allocate the buffers\n", "copy");
+	/* 256 MiB: the size of sumsq form=array's default input (2^26 uint32), its roofline */
+	if (pb_probe_read((size_t)256 << 20, &cp) == 0)
+		printf("  %-11s %.2f GB/s best, %.2f GB/s median (sequential read of %zu MiB, %d reps)\n", "read",
+		       cp.best_gbs, cp.median_gbs, cp.buffer_bytes >> 20, cp.reps);
+	else
+		printf("  %-11s failed: cannot allocate the buffer\n", "read");
 	double rtt = pb_probe_pipe_rtt_us();
 	if (rtt > 0)
 		printf("  %-11s %.2f us per 1-byte round trip between two processes\n", "pipe", rtt);

@@ -24,6 +24,7 @@ done
 expect_grep "topo says what auto picks and why" '^  auto +(papi|perf|rusage): .+' "$OUT"
 expect_grep "topo shows the copy bandwidth" '^  copy +[0-9.]+ GB/s best, [0-9.]+ GB/s median' "$OUT"
 expect_grep "topo shows the pipe round trip" '^  pipe +[0-9.]+ us per' "$OUT"
+expect_grep "topo shows the sequential read probe" '^  read +[0-9.]+ GB/s best, [0-9.]+ GB/s median \(sequential read of 256 MiB' "$OUT"
 TOPO="$TMP/topo"
 cp "$OUT" "$TOPO"
 
