@@ -66,14 +66,15 @@ fi
 check "meta.json records the counter backend and its reason" python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['counters']; assert c['backend']==sys.argv[2] and c['reason']" "$D/meta.json" "$auto"
 check "meta.json records machine facts" python3 -c "import json,sys; m=json.load(open(sys.argv[1]))['machine']; assert m['pus']>=1 and m['affinity'] and 'counter_backends' in m" "$D/meta.json"
 cores=$(awk '$1 == "cores" { print $2 }' "$TOPO")
+# cpus lists each worker's CPUs, workers separated by ';'
 if grep -Eq '^  core +yes' "$TOPO" && [ "${cores:-0}" -ge 2 ]; then
-	# two workers, each bound to its own core: every row lists at least two CPUs
-	check "bound workers ran on two CPUs or more" \
-		test -z "$(csv_col "$D/raw.csv" cpus | tr -d '"' | grep -Ev '[-,]' | head -n 1)"
-	aff=$(sed -En 's/^  affinity +//p' "$TOPO")
-	if [ "$cores" -eq 2 ] && [ "$pus" -eq 2 ]; then
-		check "on this 2-core machine the cpus column is the affinity ($aff)" \
-			test "$(csv_col "$D/raw.csv" cpus | tr -d '"' | sort -u)" = "$aff"
-	fi
+	check "--bind core -j 2: each worker stayed on one CPU, and the two CPUs differ" \
+		awk -F, 'NR > 1 { split($NF, w, ";"); if (w[1] == "" || w[2] == "" || w[1] ~ /-/ || w[2] ~ /-/ || w[1] == w[2]) exit 1 }' "$D/raw.csv"
+fi
+if command -v taskset >/dev/null 2>&1 && [ "${pus:-0}" -ge 2 ]; then
+	# --bind none leaves the inherited affinity alone: under taskset -c 1 every worker runs on CPU 1
+	taskset -c 1 "$PARBENCH" run -w pi -v threads,openmp -j 2 --bind none --quick -r 1 -q -c none -o "$TMP/aff" >/dev/null 2>&1
+	check "--bind none keeps the inherited affinity (taskset -c 1: every worker on CPU 1)" \
+		test "$(csv_col "$TMP/aff/raw.csv" cpus | sort -u)" = "1;1"
 fi
 no_leftovers "no zombie or segment left"
