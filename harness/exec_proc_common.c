@@ -1,0 +1,175 @@
+/* exec_proc_common.c: task loops, spans, reaping and death reports shared by pool, process and shm. */
+#include "exec_proc_common.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proc.h"
+#include "util.h"
+
+void pb_pc_exec_views(const struct pb_job *job, const struct pb_run_req *req, uint64_t first,
+		      uint64_t count, struct pb_view in, struct pb_view out, struct pb_partial *part,
+		      struct pb_worker_stat *st)
+{
+	for (uint64_t k = first; k < first + count; k++) {
+		uint64_t b, e;
+		pb_task_range(req->n_items, req->sched.ntasks, k, &b, &e);
+		pb_cpuset_set(&st->cpus, pb_current_cpu());
+		struct pb_partial p;
+		memset(&p, 0, sizeof p);
+		if (e > b)
+			job->wl->kernel(job, b, e, in, out, &p);
+		pb_partial_add(part, &p);
+		st->tasks_done++;
+	}
+}
+
+void pb_pc_span(const struct pb_job *job, const struct pb_run_req *req, uint64_t first, uint64_t count,
+		void (*fn)(const struct pb_job *, uint64_t, uint64_t, struct pb_span *), struct pb_span *sp)
+{
+	size_t lo = SIZE_MAX, hi = 0;
+	for (uint64_t k = first; k < first + count; k++) {
+		uint64_t b, e;
+		pb_task_range(req->n_items, req->sched.ntasks, k, &b, &e);
+		if (e <= b)
+			continue;
+		struct pb_span s = { 0, 0 };
+		fn(job, b, e, &s);
+		if (s.len == 0)
+			continue;
+		if (s.off < lo)
+			lo = s.off;
+		if (s.off + s.len > hi)
+			hi = s.off + s.len;
+	}
+	if (hi == 0) {
+		sp->off = 0;
+		sp->len = 0;
+	} else {
+		sp->off = lo;
+		sp->len = hi - lo;
+	}
+}
+
+int pb_pc_reap(pid_t pid, double grace_s, int *status, struct rusage *ru)
+{
+	int st = 0, rc = -1;
+	struct rusage r;
+	memset(&r, 0, sizeof r);
+	double deadline = pb_now() + grace_s;
+	int killed = 0;
+	for (;;) {
+		pid_t got = wait4(pid, &st, killed ? 0 : WNOHANG, &r);
+		if (got == pid) {
+			rc = 0;
+			break;
+		}
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			st = 0;
+			break;
+		}
+		if (!killed && pb_now() >= deadline) {
+			kill(pid, SIGKILL);
+			killed = 1;
+			continue;
+		}
+		struct timespec ts = { 0, 1000000 }; /* 1 ms between polls while it exits */
+		nanosleep(&ts, NULL);
+	}
+	pb_proc_unregister(pid);
+	if (status)
+		*status = st;
+	if (ru)
+		*ru = r;
+	return rc;
+}
+
+void pb_pc_death_msg(char *err, size_t errlen, const char *variant, int w, pid_t pid, uint64_t first,
+		     uint64_t count, int status)
+{
+	char how[96];
+	pb_wait_status_str(status, how, sizeof how);
+	if (count == 0)
+		snprintf(err, errlen, "%s: worker %d (pid %ld) died between tasks: %s", variant, w, (long)pid,
+			 how);
+	else if (count == 1)
+		snprintf(err, errlen, "%s: worker %d (pid %ld) died on task %llu: %s", variant, w, (long)pid,
+			 (unsigned long long)first, how);
+	else
+		snprintf(err, errlen, "%s: worker %d (pid %ld) died on tasks %llu-%llu: %s", variant, w,
+			 (long)pid, (unsigned long long)first, (unsigned long long)(first + count - 1), how);
+}
+
+int pb_pc_writev_full(int fd, struct iovec *iov, int n)
+{
+	while (n > 0) {
+		ssize_t got = writev(fd, iov, n);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		size_t left = (size_t)got;
+		while (n > 0 && left >= iov->iov_len) {
+			left -= iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + left;
+			iov->iov_len -= left;
+		}
+	}
+	return 0;
+}
+
+void pb_pc_ctr_add(struct pb_counter_values *d, const struct pb_counter_values *s)
+{
+	if (s->n > d->n)
+		d->n = s->n;
+	for (int i = 0; i < s->n && i < PB_MAX_EVENTS; i++)
+		d->v[i] += s->v[i];
+}
+
+double pb_pc_tv_s(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6;
+}
+
+long pb_pc_self_max_rss_kb(void)
+{
+	struct rusage ru;
+	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : 0;
+}
+
+void pb_pc_child_totals(struct pb_run_result *res, const struct pb_worker_stat *st, int n, long rss_kb_sum)
+{
+	res->child_user_s = 0;
+	res->child_sys_s = 0;
+	for (int i = 0; i < n; i++) {
+		res->child_user_s += st[i].user_s;
+		res->child_sys_s += st[i].sys_s;
+	}
+	res->child_max_rss_kb = rss_kb_sum;
+}
+
+void pb_pc_close_fds(const int *fds, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+int pb_pc_bind(const struct pb_cpuset *places, int w)
+{
+	if (!places || pb_cpuset_count(&places[w]) == 0)
+		return 0;
+	return pb_pin_process(&places[w]);
+}
