@@ -383,6 +383,7 @@ static int send_tasks(struct pb_exec *ex, const struct pb_job *job, const struct
 	}
 	struct iovec iov[2] = { { &c, sizeof c }, { c.in_len ? job->in + c.in_off : NULL, c.in_len } };
 	if (pb_pc_writev_full(w->to_fd, iov, c.in_len ? 2 : 1) != 0) {
+		w->count = 0; /* it was gone before it could take these tasks */
 		report_death(ex, i, err, errlen);
 		return -1;
 	}
