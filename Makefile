@@ -14,6 +14,7 @@ WITH_OPENMP ?= auto
 # Arguments for `make bench` (BENCH=full for the larger matrix) and `make report`.
 BENCH     ?=
 BENCH_ARGS ?=
+VERSION   := 0.1.0
 
 ifeq ($(V),1)
 Q :=
@@ -100,7 +101,8 @@ $(BUILD)/obj/%.o: %.c $(BUILDINFO)
 # Compiler, flags, features and git revision, baked in for meta.json; rewritten only when they change.
 $(BUILDINFO): FORCE
 	@mkdir -p $(dir $@)
-	@{ echo '#define PB_BUILD_CC "$(shell $(CC) --version 2>/dev/null | head -n 1 | sed 's/"/\\"/g')"'; \
+	@{ echo '#define PB_VERSION "$(VERSION)"'; \
+	   echo '#define PB_BUILD_CC "$(shell $(CC) --version 2>/dev/null | head -n 1 | sed 's/"/\\"/g')"'; \
 	   echo '#define PB_BUILD_CFLAGS "$(subst ",\",$(FINAL_CFLAGS))"'; \
 	   echo '#define PB_BUILD_FEATURES "hwloc=$(WITH_HWLOC) papi=$(WITH_PAPI) openmp=$(WITH_OPENMP)"'; \
 	   echo '#define PB_BUILD_GIT "$(shell git describe --always --dirty 2>/dev/null || echo unknown)"'; \
@@ -141,8 +143,8 @@ asan:
 
 # TSan: the thread and OpenMP executors (libgomp is not TSan-instrumented, so OpenMP is off here).
 tsan:
-	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" WITH_OPENMP=no build-tsan/parbench build-tsan/tests/test_executors
-	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/tests/test_executors
+	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" WITH_OPENMP=no build-tsan/parbench build-tsan/tests/test_exec_threads
+	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/tests/test_exec_threads
 	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/parbench run --quick -v threads -j 1,2,4 -r 2 -o $$(mktemp -d)/tsan >/dev/null && echo "tsan: clean"
 
 valgrind: $(BUILD)/parbench
