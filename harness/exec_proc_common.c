@@ -5,6 +5,8 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -56,39 +58,73 @@ void pb_pc_span(const struct pb_job *job, const struct pb_run_req *req, uint64_t
 	}
 }
 
-int pb_pc_reap(pid_t pid, double grace_s, int *status, struct rusage *ru)
+/* Wait until pid exits or timeout_s passes, without reaping it; returns when either happens. */
+static void wait_exit(pid_t pid, double timeout_s)
 {
-	int st = 0, rc = -1;
-	struct rusage r;
-	memset(&r, 0, sizeof r);
-	double deadline = pb_now() + grace_s;
-	int killed = 0;
+	double deadline = pb_now() + timeout_s;
+	/*
+	 * A pidfd becomes readable when the process exits, so the wait ends at
+	 * the exit itself; polling with sleeps would add up to a sleep's length
+	 * (a millisecond or more on a loaded machine) to every fork per task.
+	 */
+	int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pfd >= 0) {
+		for (;;) {
+			double left = deadline - pb_now();
+			if (left <= 0)
+				break;
+			struct pollfd p = { .fd = pfd, .events = POLLIN };
+			int rc = poll(&p, 1, (int)(left * 1000) + 1);
+			if (rc != 0 && !(rc < 0 && errno == EINTR))
+				break;
+		}
+		close(pfd);
+		return;
+	}
+	/* No pidfd (Linux before 5.3): look at its state every 100 us, without reaping. */
 	for (;;) {
-		pid_t got = wait4(pid, &st, killed ? 0 : WNOHANG, &r);
-		if (got == pid) {
-			rc = 0;
-			break;
-		}
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			st = 0;
-			break;
-		}
-		if (!killed && pb_now() >= deadline) {
-			kill(pid, SIGKILL);
-			killed = 1;
-			continue;
-		}
-		struct timespec ts = { 0, 1000000 }; /* 1 ms between polls while it exits */
+		siginfo_t si;
+		memset(&si, 0, sizeof si);
+		if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0 || si.si_pid == pid)
+			return;
+		if (pb_now() >= deadline)
+			return;
+		struct timespec ts = { 0, 100000 };
 		nanosleep(&ts, NULL);
 	}
+}
+
+/* wait4 that retries on EINTR. */
+static pid_t wait4_full(pid_t pid, int *st, int flags, struct rusage *r)
+{
+	pid_t got;
+	while ((got = wait4(pid, st, flags, r)) < 0 && errno == EINTR)
+		;
+	return got;
+}
+
+int pb_pc_reap(pid_t pid, double grace_s, int *status, struct rusage *ru)
+{
+	int st = 0;
+	struct rusage r;
+	memset(&r, 0, sizeof r);
+	pid_t got = wait4_full(pid, &st, WNOHANG, &r);
+	if (got == 0 && grace_s > 0) {
+		wait_exit(pid, grace_s); /* let it exit by itself */
+		got = wait4_full(pid, &st, WNOHANG, &r);
+	}
+	if (got == 0) {
+		kill(pid, SIGKILL);
+		got = wait4_full(pid, &st, 0, &r);
+	}
+	if (got != pid)
+		st = 0;
 	pb_proc_unregister(pid);
 	if (status)
 		*status = st;
 	if (ru)
 		*ru = r;
-	return rc;
+	return got == pid ? 0 : -1;
 }
 
 void pb_pc_death_msg(char *err, size_t errlen, const char *variant, int w, pid_t pid, uint64_t first,
