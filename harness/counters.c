@@ -1,11 +1,334 @@
-/* PLACEHOLDER: replaced by the real counters module before landing. */
+/* counters.c: choosing a counter backend, and the perf_event software and getrusage backends. */
 #include "counters.h"
+#include "counters_impl.h"
+
+#include <errno.h>
+#include <linux/perf_event.h>
 #include <stdio.h>
 #include <string.h>
-const char *pb_ctr_backend_name(enum pb_ctr_backend b) { (void)b; return "none"; }
-int pb_counters_resolve(const char *spec, struct pb_counters_cfg *cfg, char *err, size_t len) { memset(cfg, 0, sizeof *cfg); if (strcmp(spec, "none") && strcmp(spec, "auto")) { snprintf(err, len, "not built yet"); return -1; } return 0; }
-void pb_ctr_start(struct pb_ctr_session *s, const struct pb_counters_cfg *cfg) { memset(s, 0, sizeof *s); s->cfg = cfg; }
-void pb_ctr_stop(struct pb_ctr_session *s, struct pb_counter_values *acc) { (void)s; (void)acc; }
-void pb_ctr_thread_done(const struct pb_counters_cfg *cfg) { (void)cfg; }
-void pb_counters_describe(char *buf, size_t len) { snprintf(buf, len, "not built yet"); }
-const char *pb_papi_version(void) { return "none"; }
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* PAPI presets tried by auto, in this order: cycles, instructions, L1 and L2 data cache misses. */
+static const char *const papi_presets[] = { "PAPI_TOT_CYC", "PAPI_TOT_INS", "PAPI_L1_DCM", "PAPI_L2_DCM" };
+
+/* Linux software events: the name parbench reports and perf's event id. */
+static const struct {
+	const char *name;
+	unsigned long long config;
+} perf_events[] = {
+	{ "task-clock-ns", PERF_COUNT_SW_TASK_CLOCK },
+	{ "context-switches", PERF_COUNT_SW_CONTEXT_SWITCHES },
+	{ "cpu-migrations", PERF_COUNT_SW_CPU_MIGRATIONS },
+	{ "page-faults", PERF_COUNT_SW_PAGE_FAULTS },
+};
+#define N_PERF (int)(sizeof perf_events / sizeof perf_events[0])
+
+/* getrusage of the calling thread: voluntary + involuntary switches, minor + major faults. */
+static const char *const rusage_events[] = { "context-switches", "page-faults" };
+#define N_RUSAGE (int)(sizeof rusage_events / sizeof rusage_events[0])
+
+const char *pb_ctr_backend_name(enum pb_ctr_backend b)
+{
+	switch (b) {
+	case PB_CTR_NONE: return "none";
+	case PB_CTR_PAPI: return "papi";
+	case PB_CTR_PERF: return "perf";
+	case PB_CTR_RUSAGE: return "rusage";
+	}
+	return "?";
+}
+
+/*
+ * Open a software counter on the calling thread (pid 0, any CPU, children
+ * not inherited), disabled.  Under perf_event_paranoid 2 an unprivileged
+ * user may not count kernel mode; then the event is opened for user mode
+ * only, which still counts what the kernel does on the thread's behalf for
+ * software events (switches, faults) but not its kernel time in task-clock.
+ */
+static int perf_open(unsigned long long config)
+{
+	struct perf_event_attr a;
+	memset(&a, 0, sizeof a);
+	a.size = sizeof a;
+	a.type = PERF_TYPE_SOFTWARE;
+	a.config = config;
+	a.disabled = 1;
+	a.inherit = 0;
+	int fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
+		a.exclude_kernel = 1;
+		a.exclude_hv = 1;
+		fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	}
+	return fd;
+}
+
+/* Whether every software event opens here: 1, or 0 with why. */
+static int perf_usable(char *why, size_t len)
+{
+	for (int i = 0; i < N_PERF; i++) {
+		int fd = perf_open(perf_events[i].config);
+		if (fd < 0) {
+			int e = errno;
+			char paranoid[16] = "?";
+			FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+			if (f) {
+				if (!fgets(paranoid, sizeof paranoid, f))
+					snprintf(paranoid, sizeof paranoid, "?");
+				paranoid[strcspn(paranoid, "\n")] = '\0';
+				fclose(f);
+			}
+			snprintf(why, len, "perf_event_open(%s): %s (perf_event_paranoid = %s)", perf_events[i].name,
+				 strerror(e), paranoid);
+			return 0;
+		}
+		close(fd);
+	}
+	return 1;
+}
+
+static void set_events(struct pb_counters_cfg *cfg, enum pb_ctr_backend b, const char *const *names, int n)
+{
+	cfg->backend = b;
+	cfg->nevents = n;
+	for (int i = 0; i < n; i++)
+		snprintf(cfg->events[i], sizeof cfg->events[i], "%s", names[i]);
+}
+
+static void use_perf(struct pb_counters_cfg *cfg)
+{
+	const char *names[N_PERF];
+	for (int i = 0; i < N_PERF; i++)
+		names[i] = perf_events[i].name;
+	set_events(cfg, PB_CTR_PERF, names, N_PERF);
+}
+
+/* "papi:EV,EV": the named events, all of them countable together, or an error naming the culprit. */
+static int resolve_papi(const char *list, struct pb_counters_cfg *cfg, char *err, size_t errlen)
+{
+	int n = 0;
+	const char *p = list;
+	if (!*p) {
+		snprintf(err, errlen, "counter spec 'papi:' names no event");
+		return -1;
+	}
+	for (;;) {
+		size_t l = strcspn(p, ",");
+		if (l == 0) {
+			snprintf(err, errlen, "empty event name in counter spec 'papi:%s'", list);
+			return -1;
+		}
+		if (n == PB_MAX_EVENTS) {
+			snprintf(err, errlen, "too many events in 'papi:%s' (at most %d)", list, PB_MAX_EVENTS);
+			return -1;
+		}
+		if (l >= PB_EVENT_NAME_MAX) {
+			snprintf(err, errlen, "event name '%.*s' is too long", (int)l, p);
+			return -1;
+		}
+		memcpy(cfg->events[n], p, l);
+		cfg->events[n][l] = '\0';
+		n++;
+		if (!p[l])
+			break;
+		p += l + 1;
+	}
+	if (pb_papi_check_events(cfg->events, n, err, errlen) != 0)
+		return -1;
+	cfg->backend = PB_CTR_PAPI;
+	cfg->nevents = n;
+	snprintf(cfg->reason, sizeof cfg->reason, "papi: requested events");
+	return 0;
+}
+
+/* auto: PAPI presets where PAPI has hardware counters, else perf software events, else getrusage. */
+static void resolve_auto(struct pb_counters_cfg *cfg)
+{
+	char papi_why[200], perf_why[200];
+	int hw = pb_papi_hw_counters(papi_why, sizeof papi_why);
+	if (hw > 0) {
+		set_events(cfg, PB_CTR_PAPI, papi_presets, (int)(sizeof papi_presets / sizeof papi_presets[0]));
+		cfg->nevents = pb_papi_keep_available(cfg->events, cfg->nevents);
+		if (cfg->nevents > 0) {
+			snprintf(cfg->reason, sizeof cfg->reason, "papi: %d hardware counters; %d of %d presets available",
+				 hw, cfg->nevents, (int)(sizeof papi_presets / sizeof papi_presets[0]));
+			return;
+		}
+		snprintf(papi_why, sizeof papi_why, "%d hardware counters but none of the presets is available", hw);
+	}
+	memset(cfg->events, 0, sizeof cfg->events);
+	if (perf_usable(perf_why, sizeof perf_why)) {
+		use_perf(cfg);
+		snprintf(cfg->reason, sizeof cfg->reason, "papi: %s; using perf software events", papi_why);
+		return;
+	}
+	set_events(cfg, PB_CTR_RUSAGE, rusage_events, N_RUSAGE);
+	snprintf(cfg->reason, sizeof cfg->reason, "papi: %.110s; perf: %.110s; using getrusage", papi_why, perf_why);
+}
+
+int pb_counters_resolve(const char *spec, struct pb_counters_cfg *cfg, char *err, size_t errlen)
+{
+	char why[200];
+	memset(cfg, 0, sizeof *cfg);
+	if (strcmp(spec, "none") == 0) {
+		snprintf(cfg->reason, sizeof cfg->reason, "counters off (none requested)");
+	} else if (strcmp(spec, "auto") == 0) {
+		resolve_auto(cfg);
+	} else if (strcmp(spec, "perf") == 0) {
+		if (!perf_usable(why, sizeof why)) {
+			snprintf(err, errlen, "perf software events unavailable: %s", why);
+			return -1;
+		}
+		use_perf(cfg);
+		snprintf(cfg->reason, sizeof cfg->reason, "perf: requested");
+	} else if (strcmp(spec, "rusage") == 0) {
+		set_events(cfg, PB_CTR_RUSAGE, rusage_events, N_RUSAGE);
+		snprintf(cfg->reason, sizeof cfg->reason, "rusage: requested");
+	} else if (strncmp(spec, "papi:", 5) == 0) {
+		if (resolve_papi(spec + 5, cfg, err, errlen) != 0) {
+			memset(cfg, 0, sizeof *cfg);
+			return -1;
+		}
+	} else {
+		snprintf(err, errlen, "unknown counter spec '%s' (expected auto, none, perf, rusage or papi:EVENT,...)",
+			 spec);
+		return -1;
+	}
+	return 0;
+}
+
+int pb_ctr_backend_available(enum pb_ctr_backend b, char *why, size_t len)
+{
+	if (len)
+		why[0] = '\0';
+	switch (b) {
+	case PB_CTR_NONE:
+	case PB_CTR_RUSAGE:
+		return 1;
+	case PB_CTR_PERF:
+		return perf_usable(why, len);
+	case PB_CTR_PAPI:
+		if (pb_papi_hw_counters(why, len) > 0) {
+			char ev[PB_MAX_EVENTS][PB_EVENT_NAME_MAX];
+			int n = (int)(sizeof papi_presets / sizeof papi_presets[0]);
+			for (int i = 0; i < n; i++)
+				snprintf(ev[i], sizeof ev[i], "%s", papi_presets[i]);
+			if (pb_papi_keep_available(ev, n) > 0)
+				return 1;
+			snprintf(why, len, "none of the presets is available");
+		}
+		return 0;
+	}
+	return 0;
+}
+
+static int64_t rusage_value(const struct rusage *ru, int i)
+{
+	return i == 0 ? (int64_t)ru->ru_nvcsw + ru->ru_nivcsw : (int64_t)ru->ru_minflt + ru->ru_majflt;
+}
+
+void pb_ctr_start(struct pb_ctr_session *s, const struct pb_counters_cfg *cfg)
+{
+	memset(s, 0, sizeof *s);
+	s->cfg = cfg;
+	for (int i = 0; i < PB_MAX_EVENTS; i++)
+		s->fds[i] = -1;
+	if (!cfg || cfg->backend == PB_CTR_NONE)
+		return;
+	switch (cfg->backend) {
+	case PB_CTR_PERF:
+		for (int i = 0; i < cfg->nevents && i < N_PERF; i++) {
+			for (int k = 0; k < N_PERF; k++)
+				if (strcmp(cfg->events[i], perf_events[k].name) == 0)
+					s->fds[i] = perf_open(perf_events[k].config);
+		}
+		for (int i = 0; i < cfg->nevents; i++)
+			if (s->fds[i] >= 0) {
+				ioctl(s->fds[i], PERF_EVENT_IOC_RESET, 0);
+				ioctl(s->fds[i], PERF_EVENT_IOC_ENABLE, 0);
+			}
+		break;
+	case PB_CTR_RUSAGE: {
+		struct rusage ru;
+		if (getrusage(RUSAGE_THREAD, &ru) != 0)
+			return;
+		for (int i = 0; i < cfg->nevents && i < N_RUSAGE; i++)
+			s->base[i] = rusage_value(&ru, i);
+		break;
+	}
+	case PB_CTR_PAPI:
+		if (pb_papi_start(s) != 0)
+			return;
+		break;
+	case PB_CTR_NONE:
+		return;
+	}
+	s->active = 1;
+}
+
+void pb_ctr_stop(struct pb_ctr_session *s, struct pb_counter_values *acc)
+{
+	const struct pb_counters_cfg *cfg = s->cfg;
+	int64_t v[PB_MAX_EVENTS] = { 0 };
+	if (!cfg || cfg->backend == PB_CTR_NONE)
+		return;
+	acc->n = cfg->nevents;
+	switch (cfg->backend) {
+	case PB_CTR_PERF:
+		for (int i = 0; i < cfg->nevents; i++) {
+			if (s->fds[i] < 0)
+				continue;
+			uint64_t x;
+			ioctl(s->fds[i], PERF_EVENT_IOC_DISABLE, 0);
+			if (s->active && read(s->fds[i], &x, sizeof x) == (ssize_t)sizeof x)
+				v[i] = (int64_t)x;
+			close(s->fds[i]);
+			s->fds[i] = -1;
+		}
+		break;
+	case PB_CTR_RUSAGE: {
+		struct rusage ru;
+		if (s->active && getrusage(RUSAGE_THREAD, &ru) == 0)
+			for (int i = 0; i < cfg->nevents && i < N_RUSAGE; i++)
+				v[i] = rusage_value(&ru, i) - s->base[i];
+		break;
+	}
+	case PB_CTR_PAPI: {
+		long long vals[PB_MAX_EVENTS] = { 0 };
+		if (s->active && pb_papi_stop(s, vals) == 0)
+			for (int i = 0; i < cfg->nevents; i++)
+				v[i] = vals[i];
+		break;
+	}
+	case PB_CTR_NONE:
+		break;
+	}
+	for (int i = 0; i < cfg->nevents; i++)
+		acc->v[i] += v[i];
+	s->active = 0;
+}
+
+void pb_ctr_thread_done(const struct pb_counters_cfg *cfg)
+{
+	if (cfg && cfg->backend == PB_CTR_PAPI)
+		pb_papi_thread_done();
+}
+
+void pb_counters_describe(char *buf, size_t len)
+{
+	static const enum pb_ctr_backend all[] = { PB_CTR_PAPI, PB_CTR_PERF, PB_CTR_RUSAGE };
+	size_t pos = 0;
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+		char why[200];
+		int ok = pb_ctr_backend_available(all[i], why, sizeof why);
+		int n = snprintf(buf + pos, len > pos ? len - pos : 0, "%s%s: %s%s", i ? "; " : "",
+				 pb_ctr_backend_name(all[i]), ok ? "available" : "unavailable: ", ok ? "" : why);
+		if (n > 0)
+			pos += (size_t)n;
+	}
+}

@@ -36,9 +36,19 @@ struct pb_ctr_session {
 const char *pb_ctr_backend_name(enum pb_ctr_backend b);
 
 /*
- * Resolve spec ("auto", "none", "perf", "papi:EV,EV") for this machine.
+ * Resolve spec for this machine:
+ *   "none"        no counters;
+ *   "auto"        PAPI presets (PAPI_TOT_CYC, PAPI_TOT_INS, PAPI_L1_DCM,
+ *                 PAPI_L2_DCM, those available) where PAPI has hardware
+ *                 counters, else the perf software events, else getrusage;
+ *                 cfg->reason says which and why each fallback was taken;
+ *   "perf"        Linux software events on the worker's thread:
+ *                 task-clock-ns, context-switches, cpu-migrations, page-faults;
+ *   "rusage"      getrusage(RUSAGE_THREAD): context-switches (voluntary +
+ *                 involuntary), page-faults (minor + major);
+ *   "papi:EV,EV"  the named PAPI events (presets or native), all of them.
  * Returns 0; or -1 with a one-line reason when an explicitly requested
- * backend or event is unavailable (bad input, exit 2).
+ * backend or event is unavailable or the spec is unknown (bad input, exit 2).
  */
 int pb_counters_resolve(const char *spec, struct pb_counters_cfg *cfg, char *err, size_t errlen);
 
@@ -50,11 +60,16 @@ int pb_counters_resolve(const char *spec, struct pb_counters_cfg *cfg, char *err
  */
 void pb_ctr_start(struct pb_ctr_session *s, const struct pb_counters_cfg *cfg);
 void pb_ctr_stop(struct pb_ctr_session *s, struct pb_counter_values *acc);
+/* (With cfg NULL or backend none, start and stop do nothing and leave *acc alone.) */
 
 /* Once per thread that used counters, before it exits (PAPI unregisters the thread). */
 void pb_ctr_thread_done(const struct pb_counters_cfg *cfg);
 
-/* Facts for `parbench topo` and meta.json: each backend available or why not. */
+/* Whether backend b works here: 1, or 0 with why ("no hardware counters (...)"). */
+int pb_ctr_backend_available(enum pb_ctr_backend b, char *why, size_t len);
+
+/* Facts for `parbench topo` and meta.json: each backend available or why not
+ * ("papi: unavailable: ...; perf: available; rusage: available"). */
 void pb_counters_describe(char *buf, size_t len);
 const char *pb_papi_version(void); /* "7.0.0.0" or "none" */
 

@@ -1,6 +1,354 @@
-/* PLACEHOLDER: replaced by the real machine-facts module before landing. */
+/* machine.c: machine facts for meta.json and topo, warnings about conditions that spoil timings, probes. */
 #include "machine.h"
-json_t *pb_machine_facts(void) { return json_object(); }
-int pb_machine_warnings(char (*out)[256], int max) { (void)out; (void)max; return 0; }
-double pb_probe_copy_gbs(void) { return 0; }
-double pb_probe_pipe_rtt_us(void) { return 0; }
+#include "counters.h"
+#include "pin.h"
+#include "proc.h"
+#include "util.h"
+
+#include <errno.h>
+#include <glob.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+
+/* The sanitizer this build was made with, or NULL. */
+static const char *build_sanitizer(void)
+{
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer)
+	return "address";
+#elif defined(__SANITIZE_THREAD__) || __has_feature(thread_sanitizer)
+	return "thread";
+#elif __has_feature(undefined_behavior_sanitizer)
+	return "undefined";
+#else
+	return NULL;
+#endif
+}
+
+static int build_optimized(void)
+{
+#ifdef __OPTIMIZE__
+	return 1;
+#else
+	return 0;
+#endif
+}
+
+/* The first line of a file, without its newline; 0 or -1. */
+static int read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	int ok = fgets(buf, (int)len, f) != NULL;
+	fclose(f);
+	if (!ok)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+void pb_machine_governor(char *buf, size_t len)
+{
+	glob_t g;
+	size_t pos = 0;
+	snprintf(buf, len, "unknown (no cpufreq)");
+	if (glob("/sys/devices/system/cpu/cpu[0-9]*/cpufreq/scaling_governor", 0, NULL, &g) != 0)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		char gov[64];
+		if (read_line(g.gl_pathv[i], gov, sizeof gov) != 0 || !gov[0])
+			continue;
+		/* list each distinct governor once */
+		int seen = 0;
+		for (const char *p = buf; (p = strstr(p, gov)) != NULL; p += strlen(gov)) {
+			size_t e = (size_t)(p - buf) + strlen(gov);
+			if ((p == buf || p[-1] == ' ') && (buf[e] == ',' || buf[e] == '\0'))
+				seen = 1;
+		}
+		if (seen)
+			continue;
+		int n = snprintf(buf + pos, len > pos ? len - pos : 0, "%s%s", pos ? ", " : "", gov);
+		if (n > 0)
+			pos += (size_t)n;
+	}
+	globfree(&g);
+	if (!buf[0])
+		snprintf(buf, len, "unknown (no cpufreq)");
+}
+
+static int loadavg(double v[3])
+{
+	char line[128];
+	if (read_line("/proc/loadavg", line, sizeof line) != 0)
+		return -1;
+	return sscanf(line, "%lf %lf %lf", &v[0], &v[1], &v[2]) == 3 ? 0 : -1;
+}
+
+static long mem_total_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "MemTotal: %ld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
+static json_t *int_or_null(long v)
+{
+	return v >= 0 ? json_integer(v) : json_null();
+}
+
+json_t *pb_machine_facts(void)
+{
+	json_t *m = json_object();
+	if (!m)
+		return NULL;
+	char buf[1024], err[256];
+	struct pb_topo_summary t;
+	int have_topo = pb_topo_summary(&t, err, sizeof err) == 0;
+
+	if (gethostname(buf, sizeof buf) != 0)
+		snprintf(buf, sizeof buf, "unknown");
+	buf[sizeof buf - 1] = '\0';
+	json_object_set_new(m, "host", json_string(buf));
+	if (!have_topo) {
+		pb_pin_cpu_model(t.cpu_model, sizeof t.cpu_model);
+		t.packages = t.numa_nodes = t.cores = t.pus = -1;
+		t.ncaches = 0;
+		pb_pin_affinity(&t.allowed);
+		json_object_set_new(m, "topology_error", json_string(err));
+	}
+	json_object_set_new(m, "cpu_model", json_string(t.cpu_model));
+	json_object_set_new(m, "packages", int_or_null(t.packages));
+	json_object_set_new(m, "cores", int_or_null(t.cores));
+	json_object_set_new(m, "pus", int_or_null(t.pus));
+	json_object_set_new(m, "numa_nodes", int_or_null(t.numa_nodes));
+	json_t *caches = json_array();
+	for (int i = 0; i < t.ncaches; i++) {
+		const struct pb_cache_level *c = &t.caches[i];
+		json_array_append_new(caches, json_pack("{s:i, s:s, s:I, s:i, s:i}", "level", c->level, "kind", c->kind,
+							"size_kb", (json_int_t)c->size_kb, "shared_by_pus",
+							c->shared_by_pus, "count", c->count));
+	}
+	json_object_set_new(m, "caches", caches);
+	pb_cpuset_format(&t.allowed, buf, sizeof buf);
+	json_object_set_new(m, "affinity", json_string(buf));
+	json_object_set_new(m, "hwloc_version", json_string(have_topo ? t.hwloc_version : "unknown"));
+	json_object_set_new(m, "papi_version", json_string(pb_papi_version()));
+
+	struct utsname u;
+	if (uname(&u) == 0)
+		json_object_set_new(m, "kernel", json_pack("{s:s, s:s, s:s, s:s}", "sysname", u.sysname, "release",
+							    u.release, "version", u.version, "machine", u.machine));
+	else
+		json_object_set_new(m, "kernel", json_null());
+	pb_machine_governor(buf, sizeof buf);
+	json_object_set_new(m, "governor", json_string(buf));
+	double la[3];
+	if (loadavg(la) == 0)
+		json_object_set_new(m, "loadavg", json_pack("[f, f, f]", la[0], la[1], la[2]));
+	else
+		json_object_set_new(m, "loadavg", json_null());
+	json_object_set_new(m, "mem_total_kb", int_or_null(mem_total_kb()));
+
+	static const enum pb_ctr_backend backends[] = { PB_CTR_PAPI, PB_CTR_PERF, PB_CTR_RUSAGE };
+	json_t *cb = json_object();
+	for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
+		char why[256];
+		int ok = pb_ctr_backend_available(backends[i], why, sizeof why);
+		json_t *b = json_pack("{s:b}", "available", ok);
+		if (!ok)
+			json_object_set_new(b, "why", json_string(why));
+		json_object_set_new(cb, pb_ctr_backend_name(backends[i]), b);
+	}
+	json_object_set_new(m, "counter_backends", cb);
+	struct pb_counters_cfg cfg;
+	if (pb_counters_resolve("auto", &cfg, err, sizeof err) == 0)
+		json_object_set_new(m, "auto_counters", json_pack("{s:s, s:s}", "backend",
+								  pb_ctr_backend_name(cfg.backend), "reason", cfg.reason));
+	return m;
+}
+
+int pb_machine_warnings_for(const char *governor, double load1, int pus, int optimized, const char *sanitizer,
+			    char (*out)[256], int max)
+{
+	int n = 0;
+	if (n < max && governor && strncmp(governor, "unknown", 7) != 0 && strcmp(governor, "performance") != 0)
+		snprintf(out[n++], sizeof out[0],
+			 "cpu frequency governor is '%s', not 'performance'; timings may vary with frequency scaling",
+			 governor);
+	if (n < max && pus > 0 && load1 > 0.5 * pus)
+		snprintf(out[n++], sizeof out[0], "load average is %.2f at start, high for %d PUs; timings may be noisy",
+			 load1, pus);
+	if (n < max && !optimized)
+		snprintf(out[n++], sizeof out[0], "this is a debug build (no optimisation); timings are not representative");
+	if (n < max && sanitizer)
+		snprintf(out[n++], sizeof out[0], "this is a sanitizer build (%s); timings are not representative",
+			 sanitizer);
+	return n;
+}
+
+int pb_machine_warnings(char (*out)[256], int max)
+{
+	char gov[256];
+	double la[3] = { 0, 0, 0 };
+	struct pb_topo_summary t;
+	char err[128];
+	int pus = -1;
+	if (pb_topo_summary(&t, err, sizeof err) == 0)
+		pus = t.pus;
+	if (pus <= 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+		pus = n > 0 ? (int)n : 1;
+	}
+	pb_machine_governor(gov, sizeof gov);
+	if (loadavg(la) != 0)
+		la[0] = 0;
+	return pb_machine_warnings_for(gov, la[0], pus, build_optimized(), build_sanitizer(), out, max);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* An anonymous mapping of bytes, backed by huge pages where the kernel allows (far fewer page faults). */
+static char *probe_buffer(size_t bytes)
+{
+	char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, bytes, MADV_HUGEPAGE);
+	return p;
+}
+
+/*
+ * memcpy between two buffers beyond the last-level cache: 4 x the largest
+ * cache (all of its instances together), at least 32 MiB, at most 64 MiB so
+ * the probe stays well under 0.5 s even where page faults are slow (this
+ * bhyve guest takes ~10 us per 4 KiB fault; huge pages avoid most of them).
+ * A VM may report a huge L3 (bhyve here says 508 MB per core); then the cap
+ * wins and the figure may include some cache hits.  Both buffers are
+ * touched first so faults are not timed; 5 copies are timed and the
+ * bandwidth counts read + write bytes (2 x size per copy, as STREAM's Copy).
+ */
+int pb_probe_copy(struct pb_copy_probe *p)
+{
+	enum { REPS = 5 };
+	size_t bytes = (size_t)32 << 20;
+	struct pb_topo_summary t;
+	char err[128];
+	memset(p, 0, sizeof *p);
+	if (pb_topo_summary(&t, err, sizeof err) == 0)
+		for (int i = 0; i < t.ncaches; i++) {
+			size_t n = t.caches[i].count > 0 ? (size_t)t.caches[i].count : 1;
+			size_t want = (size_t)t.caches[i].size_kb * 1024 * n * 4;
+			if (want > bytes)
+				bytes = want;
+		}
+	if (bytes > (size_t)64 << 20)
+		bytes = (size_t)64 << 20;
+	char *src = probe_buffer(bytes), *dst = probe_buffer(bytes);
+	if (!src || !dst) {
+		if (src)
+			munmap(src, bytes);
+		if (dst)
+			munmap(dst, bytes);
+		return -1;
+	}
+	memset(src, 1, bytes);
+	memset(dst, 2, bytes);
+	double s[REPS];
+	for (int r = 0; r < REPS; r++) {
+		double t0 = pb_now();
+		memcpy(dst, src, bytes);
+		s[r] = pb_now() - t0;
+		src[r] ^= dst[bytes - 1 - (size_t)r]; /* a dependence, so no copy is dropped */
+	}
+	munmap(src, bytes);
+	munmap(dst, bytes);
+	qsort(s, REPS, sizeof s[0], cmp_double);
+	p->buffer_bytes = bytes;
+	p->reps = REPS;
+	p->best_gbs = s[0] > 0 ? 2.0 * (double)bytes / s[0] / 1e9 : 0;
+	p->median_gbs = s[REPS / 2] > 0 ? 2.0 * (double)bytes / s[REPS / 2] / 1e9 : 0;
+	return 0;
+}
+
+double pb_probe_copy_gbs(void)
+{
+	struct pb_copy_probe p;
+	return pb_probe_copy(&p) == 0 ? p.best_gbs : -1;
+}
+
+double pb_probe_pipe_rtt_us(void)
+{
+	enum { WARMUP = 1000, TRIPS = 20000 };
+	int ping[2], pong[2];
+	if (pipe(ping) != 0)
+		return -1;
+	if (pipe(pong) != 0) {
+		close(ping[0]);
+		close(ping[1]);
+		return -1;
+	}
+	pid_t pid = pb_fork();
+	if (pid < 0) {
+		close(ping[0]);
+		close(ping[1]);
+		close(pong[0]);
+		close(pong[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		char c;
+		close(ping[1]);
+		close(pong[0]);
+		while (read(ping[0], &c, 1) == 1)
+			if (write(pong[1], &c, 1) != 1)
+				break;
+		_exit(0);
+	}
+	close(ping[0]);
+	close(pong[1]);
+	double rtt = -1, t0 = 0;
+	int done = 0;
+	char c = 'x';
+	for (int i = 0; i < WARMUP + TRIPS; i++) {
+		if (i == WARMUP)
+			t0 = pb_now();
+		if (pb_write_full(ping[1], &c, 1) != 0 || pb_read_full(pong[0], &c, 1) != 0)
+			goto out;
+		if (i >= WARMUP) {
+			done++;
+			if ((done & 255) == 0 && pb_now() - t0 > 0.4)
+				break; /* a slow machine: enough samples */
+		}
+	}
+	rtt = (pb_now() - t0) / done * 1e6;
+out:
+	close(ping[1]); /* EOF: the child leaves its loop */
+	close(pong[0]);
+	int st;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	pb_proc_unregister(pid);
+	return rtt;
+}

@@ -1,9 +1,58 @@
-/* PLACEHOLDER: replaced by the real machine-facts module before landing. */
+/* machine.h: facts about the machine for meta.json and `parbench topo`, warnings, and two probes. */
 #ifndef PB_MACHINE_H
 #define PB_MACHINE_H
+
 #include <jansson.h>
+#include <stddef.h>
+
+/*
+ * A new JSON object: host, cpu_model, packages, cores, pus, numa_nodes,
+ * caches [{level, kind, size_kb, shared_by_pus, count}], affinity ("0-1"),
+ * hwloc_version, papi_version, kernel {sysname, release, version, machine},
+ * governor, loadavg [1, 5, 15], mem_total_kb, counter_backends {papi, perf,
+ * rusage: {available, why}}, auto_counters {backend, reason}.  Unknown
+ * numbers are null.  The caller owns the reference; NULL only when out of
+ * memory.
+ */
 json_t *pb_machine_facts(void);
+
+/*
+ * Conditions that make timings less trustworthy, one line each (no
+ * newline) in out[0..max): a frequency governor other than "performance",
+ * a 1-minute load average above half the PUs, a debug build, a sanitizer
+ * build.  Returns how many lines were written.
+ */
 int pb_machine_warnings(char (*out)[256], int max);
+
+/*
+ * The rules behind pb_machine_warnings, on given facts (for tests):
+ * governor ("unknown ..." when not known), load1, pus, optimized (built
+ * with optimisation), sanitizer (its name, or NULL).
+ */
+int pb_machine_warnings_for(const char *governor, double load1, int pus, int optimized, const char *sanitizer,
+			    char (*out)[256], int max);
+
+/* The cpufreq governor of every CPU: "performance", "a, b" when they differ, "unknown (no cpufreq)". */
+void pb_machine_governor(char *buf, size_t len);
+
+/* Memory copy bandwidth (see machine.c for what is counted). */
+struct pb_copy_probe {
+	double best_gbs, median_gbs; /* read + write bytes per second, 1e9 */
+	size_t buffer_bytes;         /* size of the source (and of the destination) */
+	int reps;
+};
+
+/* Measure it: 0, or -1 when the buffers cannot be allocated.  Takes about 0.3 s. */
+int pb_probe_copy(struct pb_copy_probe *p);
+/* The best figure of pb_probe_copy in GB/s, or -1 on failure. */
 double pb_probe_copy_gbs(void);
+
+/*
+ * Round-trip time of one byte between this process and a forked child over
+ * two pipes, in microseconds per round trip (after a warm-up; at most 20000
+ * round trips, fewer if they take more than 0.4 s).  The child is registered
+ * with pb_fork and reaped.  -1 on failure.
+ */
 double pb_probe_pipe_rtt_us(void);
+
 #endif

@@ -1,4 +1,118 @@
-/* PLACEHOLDER: replaced by the real command before landing. */
+/* topo.c: `parbench topo`: the machine's topology, binding support, counter backends and probes. */
 #include "commands.h"
+#include "counters.h"
+#include "machine.h"
+#include "pin.h"
 #include "util.h"
-int pb_cmd_topo(int argc, char **argv) { (void)argc; (void)argv; pb_err("topo: not built yet"); return 2; }
+
+#include <stdio.h>
+#include <string.h>
+
+static void print_size_kb(long kb)
+{
+	if (kb >= 1024 && kb % 1024 == 0)
+		printf("%6ld MiB", kb / 1024);
+	else
+		printf("%6ld KiB", kb);
+}
+
+static void print_count(const char *what, int n)
+{
+	if (n >= 0)
+		printf("  %-11s %d\n", what, n);
+	else
+		printf("  %-11s unknown (no hwloc)\n", what);
+}
+
+/* Whether pb_pin_plan gives every worker a place for kind; why not in why. */
+static int bind_works(enum pb_bind_kind kind, char *why, size_t len)
+{
+	struct pb_bind b = { kind, PB_ORDER_COMPACT };
+	struct pb_cpuset set;
+	int over;
+	return pb_pin_plan(&b, 1, &set, &over, why, len) == 0 && pb_cpuset_count(&set) > 0;
+}
+
+int pb_cmd_topo(int argc, char **argv)
+{
+	if (argc > 1) {
+		pb_err("topo: unexpected argument '%s'", argv[1]);
+		return 2;
+	}
+	struct pb_topo_summary t;
+	char err[256], buf[1024];
+	if (pb_topo_summary(&t, err, sizeof err) != 0) {
+		pb_err("topo: cannot read the topology: %s", err);
+		return 1;
+	}
+	printf("machine\n");
+	printf("  %-11s %s\n", "cpu model", t.cpu_model);
+	print_count("packages", t.packages);
+	print_count("numa nodes", t.numa_nodes);
+	print_count("cores", t.cores);
+	print_count("pus", t.pus);
+	pb_cpuset_format(&t.allowed, buf, sizeof buf);
+	printf("  %-11s %s\n", "affinity", buf);
+	printf("  %-11s %s\n", "hwloc", t.hwloc_version);
+	pb_machine_governor(buf, sizeof buf);
+	printf("  %-11s %s\n", "governor", buf);
+
+	printf("caches\n");
+	if (t.ncaches == 0)
+		printf("  unknown%s\n", strcmp(t.hwloc_version, "none") == 0 ? " (no hwloc)" : "");
+	for (int i = 0; i < t.ncaches; i++) {
+		const struct pb_cache_level *c = &t.caches[i];
+		printf("  L%d %-11s ", c->level, c->kind);
+		print_size_kb(c->size_kb);
+		printf("  x%d, each shared by %d PU%s\n", c->count, c->shared_by_pus, c->shared_by_pus == 1 ? "" : "s");
+	}
+
+	printf("binding\n");
+	char why[256];
+	if (!pb_pin_supported(why, sizeof why)) {
+		printf("  core        no: %s\n  pu          no: %s\n", why, why);
+	} else {
+		static const enum pb_bind_kind kinds[] = { PB_BIND_CORE, PB_BIND_PU };
+		for (int i = 0; i < 2; i++) {
+			if (bind_works(kinds[i], why, sizeof why))
+				printf("  %-11s yes\n", pb_bind_name(kinds[i]));
+			else
+				printf("  %-11s no: %s\n", pb_bind_name(kinds[i]), why);
+		}
+	}
+
+	printf("counters\n");
+	static const enum pb_ctr_backend backends[] = { PB_CTR_PAPI, PB_CTR_PERF, PB_CTR_RUSAGE };
+	static const char *const specs[] = { NULL, "perf", "rusage" };
+	for (int i = 0; i < 3; i++) {
+		struct pb_counters_cfg cfg;
+		if (!pb_ctr_backend_available(backends[i], why, sizeof why)) {
+			printf("  %-11s unavailable: %s\n", pb_ctr_backend_name(backends[i]), why);
+			continue;
+		}
+		printf("  %-11s available", pb_ctr_backend_name(backends[i]));
+		if (specs[i] && pb_counters_resolve(specs[i], &cfg, err, sizeof err) == 0)
+			for (int e = 0; e < cfg.nevents; e++)
+				printf("%s%s", e ? ", " : " (", cfg.events[e]);
+		printf("%s\n", specs[i] ? ")" : "");
+	}
+	struct pb_counters_cfg cfg;
+	if (pb_counters_resolve("auto", &cfg, err, sizeof err) == 0)
+		printf("  %-11s %s: %s\n", "auto", pb_ctr_backend_name(cfg.backend), cfg.reason);
+	printf("  %-11s %s\n", "papi lib", pb_papi_version());
+
+	printf("probes\n");
+	fflush(stdout);
+	struct pb_copy_probe cp;
+	if (pb_probe_copy(&cp) == 0)
+		printf("  %-11s %.2f GB/s best, %.2f GB/s median (memcpy of %zu MiB, %d reps, read + write bytes)\n",
+		       "copy", cp.best_gbs, cp.median_gbs, cp.buffer_bytes >> 20, cp.reps);
+	else
+		printf("  %-11s failed: cannot allocate the buffers\n", "copy");
+	double rtt = pb_probe_pipe_rtt_us();
+	if (rtt > 0)
+		printf("  %-11s %.2f us per 1-byte round trip between two processes\n", "pipe", rtt);
+	else
+		printf("  %-11s failed\n", "pipe");
+	return 0;
+}

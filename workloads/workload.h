@@ -115,6 +115,8 @@ struct pb_workload {
 	/*
 	 * Data workloads only (NULL otherwise): the input bytes the range reads
 	 * (image bands include their halo rows) and the output bytes it writes.
+	 * A span may have len 0 when a parameter leaves the workload without
+	 * that buffer (sumsq form=index): then nothing is copied.
 	 */
 	void (*in_span)(const struct pb_job *job, uint64_t begin, uint64_t end, struct pb_span *sp);
 	void (*out_span)(const struct pb_job *job, uint64_t begin, uint64_t end, struct pb_span *sp);

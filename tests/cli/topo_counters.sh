@@ -1,0 +1,78 @@
+#!/bin/sh
+# topo_counters.sh: `parbench topo`, --counters choices and errors, and binding as seen in raw.csv and counters.csv.
+. "$(dirname "$0")/lib.sh"
+
+run topo
+expect_rc "topo exits 0" 0
+for f in "cpu model" packages "numa nodes" cores pus affinity hwloc; do
+	expect_grep "topo shows $f" "^  $f +[^ ]" "$OUT"
+done
+pus=$(awk '$1 == "pus" { print $2 }' "$OUT")
+online=$(getconf _NPROCESSORS_ONLN)
+check "topo's PU count is the kernel's ($online)" test "$pus" = "$online"
+if grep -Eq '^  hwloc +none' "$OUT"; then
+	expect_grep "without hwloc, topo says the cores are unknown" '^  cores +unknown \(no hwloc\)' "$OUT"
+	expect_grep "without hwloc, topo says binding needs it" '^  core +no: binding needs hwloc; this build has none' "$OUT"
+else
+	expect_grep "topo shows the L1 data cache" '^  L1 data +[0-9]+ [KM]iB' "$OUT"
+fi
+expect_grep "topo says whether bind=core works" '^  core +(yes|no: .+)$' "$OUT"
+expect_grep "topo says whether bind=pu works" '^  pu +(yes|no: .+)$' "$OUT"
+for b in papi perf rusage; do
+	expect_grep "topo says whether counter backend $b is available" "^  $b +(available|unavailable: .+)" "$OUT"
+done
+expect_grep "topo says what auto picks and why" '^  auto +(papi|perf|rusage): .+' "$OUT"
+expect_grep "topo shows the copy bandwidth" '^  copy +[0-9.]+ GB/s best, [0-9.]+ GB/s median' "$OUT"
+expect_grep "topo shows the pipe round trip" '^  pipe +[0-9.]+ us per' "$OUT"
+TOPO="$TMP/topo"
+cp "$OUT" "$TOPO"
+
+expect_usage_error "topo rejects extra arguments" "topo: unexpected argument 'x'" topo x
+
+# --counters: bad specs are bad usage, one line, naming the spec or event
+expect_usage_error "unknown counter spec" "counters: unknown counter spec 'cycles'" run -w pi -v serial -c cycles -o "$TMP/c1"
+expect_usage_error "unknown PAPI event" "'NO_SUCH_EVENT'" run -w pi -v serial -c papi:NO_SUCH_EVENT -o "$TMP/c2"
+check "nothing written after a bad counter spec" test ! -e "$TMP/c1" -a ! -e "$TMP/c2"
+if grep -Eq '^  papi +unavailable: ' "$TOPO"; then
+	why=$(sed -En 's/^  papi +unavailable: //p' "$TOPO")
+	case "$why" in
+	*"this build has no PAPI"*) re="PAPI_TOT_CYC.*this build has no PAPI" ;;
+	*) re="PAPI event 'PAPI_TOT_CYC' is not available on this machine" ;;
+	esac
+	expect_usage_error "papi:PAPI_TOT_CYC fails cleanly where PAPI cannot count" "$re" \
+		run -w pi -v serial -c papi:PAPI_TOT_CYC -o "$TMP/c3"
+fi
+
+# End to end: two bound threads with counters.  Needs the pi workload and the threads variant.
+run list
+if grep -Eq '^  pi +placeholder' "$OUT" || ! grep -Eq '^  threads +available' "$OUT"; then
+	echo "# skip: end-to-end checks need the pi workload and the threads variant"
+	exit 0
+fi
+D="$TMP/e2e"
+run run -w pi -v threads -j 2 --bind core -c auto --quick -r 2 -o "$D"
+expect_rc "bound threads run with counters exits 0" 0
+auto=$(sed -En 's/^  auto +([a-z]+): .*/\1/p' "$TOPO")
+check "counters.csv has rows" test "$(tail -n +2 "$D/counters.csv" | wc -l)" -ge 1
+check "counters.csv backend is auto's choice ($auto)" test "$(csv_col "$D/counters.csv" backend | sort -u)" = "$auto"
+if [ "$auto" = perf ]; then
+	for e in task-clock-ns context-switches cpu-migrations page-faults; do
+		expect_grep "counters.csv has $e" ",perf,$e,[0-9]+$" "$D/counters.csv"
+	done
+	check "task-clock is positive in every repetition" \
+		awk -F, 'NR > 1 && $7 == "task-clock-ns" && !($8 > 0) { exit 1 }' "$D/counters.csv"
+fi
+check "meta.json records the counter backend and its reason" python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['counters']; assert c['backend']==sys.argv[2] and c['reason']" "$D/meta.json" "$auto"
+check "meta.json records machine facts" python3 -c "import json,sys; m=json.load(open(sys.argv[1]))['machine']; assert m['pus']>=1 and m['affinity'] and 'counter_backends' in m" "$D/meta.json"
+cores=$(awk '$1 == "cores" { print $2 }' "$TOPO")
+if grep -Eq '^  core +yes' "$TOPO" && [ "${cores:-0}" -ge 2 ]; then
+	# two workers, each bound to its own core: every row lists at least two CPUs
+	check "bound workers ran on two CPUs or more" \
+		test -z "$(csv_col "$D/raw.csv" cpus | tr -d '"' | grep -Ev '[-,]' | head -n 1)"
+	aff=$(sed -En 's/^  affinity +//p' "$TOPO")
+	if [ "$cores" -eq 2 ] && [ "$pus" -eq 2 ]; then
+		check "on this 2-core machine the cpus column is the affinity ($aff)" \
+			test "$(csv_col "$D/raw.csv" cpus | tr -d '"' | sort -u)" = "$aff"
+	fi
+fi
+no_leftovers "no zombie or segment left"

@@ -1,0 +1,326 @@
+/* test_primes.c: the primes workload through prepare, kernel and verify, against known and independent counts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../harness/sched.h"
+#include "../workloads/primes_count.h"
+#include "../workloads/workload.h"
+
+extern const struct pb_workload pb_wl_primes;
+
+/* A job as the harness hands it to prepare: every declared parameter present. */
+static void make_job(struct pb_job *job, const char *method, const char *segment, uint64_t size)
+{
+	memset(job, 0, sizeof *job);
+	job->wl = &pb_wl_primes;
+	job->size = size;
+	job->size_from_user = 1;
+	job->nparams = 2;
+	snprintf(job->params[0].key, sizeof job->params[0].key, "method");
+	snprintf(job->params[0].val, sizeof job->params[0].val, "%s", method);
+	snprintf(job->params[1].key, sizeof job->params[1].key, "segment");
+	snprintf(job->params[1].val, sizeof job->params[1].val, "%s", segment);
+}
+
+/* The kernel over ntasks tasks (capped at n_items, as the harness does), combined. */
+static struct pb_partial run_tasks(const struct pb_job *job, uint64_t ntasks)
+{
+	struct pb_partial total = { 0 }, part;
+	struct pb_view none = { NULL, 0, 0 };
+	if (ntasks > job->n_items)
+		ntasks = job->n_items;
+	for (uint64_t k = 0; k < ntasks; k++) {
+		uint64_t b, e;
+		pb_task_range(job->n_items, ntasks, k, &b, &e);
+		memset(&part, 0, sizeof part);
+		pb_wl_primes.kernel(job, b, e, none, none, &part);
+		pb_partial_add(&total, &part);
+	}
+	return total;
+}
+
+/* pi(size) by method/segment split into ntasks tasks; checks prepare, items and verify. */
+static uint64_t count(const char *method, const char *segment, uint64_t size, uint64_t ntasks)
+{
+	struct pb_job job;
+	char err[256] = "";
+	make_job(&job, method, segment, size);
+	if (pb_wl_primes.prepare(&job, err, sizeof err) != 0) {
+		print_error("prepare %s segment=%s n=%llu: %s\n", method, segment, (unsigned long long)size, err);
+		fail();
+	}
+	struct pb_partial t = run_tasks(&job, ntasks);
+	assert_int_equal(t.items, job.n_items);
+	int v = pb_wl_primes.verify(&job, &t, err, sizeof err);
+	if (v != 0)
+		print_error("%s segment=%s n=%llu tasks=%llu: %s\n", method, segment, (unsigned long long)size,
+			    (unsigned long long)ntasks, err);
+	assert_int_equal(v, 0);
+	pb_wl_primes.release(&job);
+	assert_null(job.state);
+	return (uint64_t)t.sum;
+}
+
+static void test_known_values(void **state)
+{
+	static const uint64_t pi10[] = { 4, 25, 168, 1229, 9592, 78498, 664579, 5761455, 50847534 };
+	static const uint64_t splits[] = { 1, 2, 3, 7, 64, 1000 };
+	uint64_t n = 1;
+	for (int k = 1; k <= 9; k++) {
+		n *= 10;
+		for (size_t s = 0; s < sizeof splits / sizeof splits[0]; s++) {
+			/* 1e9 is the slow one: two splits suffice there. */
+			if (k == 9 && s % 3 != 0)
+				continue;
+			uint64_t got = count("sieve", "auto", n, splits[s]);
+			if (got != pi10[k - 1])
+				print_error("pi(1e%d) with %llu tasks: got %llu, want %llu\n", k,
+					    (unsigned long long)splits[s], (unsigned long long)got,
+					    (unsigned long long)pi10[k - 1]);
+			assert_int_equal(got, pi10[k - 1]);
+		}
+	}
+}
+
+/* Every N in 0..2000: sieve (tiny segments and auto) = trial division = a direct count. */
+static void test_small_n_against_trial(void **state)
+{
+	uint64_t direct = 0;
+	for (uint64_t n = 0; n <= 2000; n++) {
+		direct += (uint64_t)pb_primes_is_prime_trial(n);
+		uint64_t sieve = count("sieve", "auto", n, 3);
+		uint64_t trial = count("trial", "auto", n, 5);
+		uint64_t lucy;
+		assert_int_equal(pb_primes_pi_lucy(n, &lucy), 0);
+		if (sieve != direct || trial != direct || lucy != direct)
+			print_error("n=%llu: sieve %llu trial %llu lucy %llu direct %llu\n", (unsigned long long)n,
+				    (unsigned long long)sieve, (unsigned long long)trial, (unsigned long long)lucy,
+				    (unsigned long long)direct);
+		assert_int_equal(sieve, direct);
+		assert_int_equal(trial, direct);
+		assert_int_equal(lucy, direct);
+	}
+}
+
+/* Segments of 1..5 KiB hold 16384..81920 numbers: N up to 4e5 spans many, and N lands mid-segment. */
+static void test_segment_sizes_and_edges(void **state)
+{
+	static const char *const segs[] = { "1", "2", "3", "5", "48", "auto" };
+	/* Around segment boundaries of 1 KiB segments (16384 numbers each) and a few odd sizes. */
+	static const uint64_t sizes[] = { 16383, 16384, 16385, 32767, 32768, 32769, 49151, 65537,
+					  99991, 131071, 262144, 400009 };
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		uint64_t want;
+		assert_int_equal(pb_primes_pi_lucy(sizes[i], &want), 0);
+		for (size_t s = 0; s < sizeof segs / sizeof segs[0]; s++) {
+			for (uint64_t tasks = 1; tasks <= 9; tasks += 4) {
+				uint64_t got = count("sieve", segs[s], sizes[i], tasks);
+				if (got != want)
+					print_error("n=%llu segment=%s tasks=%llu: got %llu want %llu\n",
+						    (unsigned long long)sizes[i], segs[s], (unsigned long long)tasks,
+						    (unsigned long long)got, (unsigned long long)want);
+				assert_int_equal(got, want);
+			}
+		}
+	}
+}
+
+/* Random N up to 1e6 (fixed seed): sieve, trial and Lucy agree. */
+static void test_random_n(void **state)
+{
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	for (int i = 0; i < 25; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17; /* xorshift64 */
+		uint64_t n = x % 1000000 + 1;
+		uint64_t lucy;
+		assert_int_equal(pb_primes_pi_lucy(n, &lucy), 0);
+		uint64_t sieve = count("sieve", i % 2 ? "1" : "auto", n, (uint64_t)i + 1);
+		uint64_t trial = count("trial", "auto", n, 16);
+		if (sieve != lucy || trial != lucy)
+			print_error("n=%llu: sieve %llu trial %llu lucy %llu\n", (unsigned long long)n,
+				    (unsigned long long)sieve, (unsigned long long)trial, (unsigned long long)lucy);
+		assert_int_equal(sieve, lucy);
+		assert_int_equal(trial, lucy);
+	}
+}
+
+/* Lucy's method against the table at every power of ten up to 1e10, and at 2^32 +- 1. */
+static void test_lucy(void **state)
+{
+	uint64_t n = 1, want, got;
+	for (int k = 1; k <= 10; k++) {
+		n *= 10;
+		assert_int_equal(pb_primes_known_pi(n, &want), 1);
+		assert_int_equal(pb_primes_pi_lucy(n, &got), 0);
+		assert_int_equal(got, want);
+	}
+	assert_int_equal(pb_primes_known_pi(12345, &want), 0);
+	/* pi(2^32) = 203280221 (OEIS A007053). */
+	assert_int_equal(pb_primes_pi_lucy(4294967296ull, &got), 0);
+	assert_int_equal(got, 203280221);
+	assert_int_equal(pb_primes_pi_lucy(4294967295ull, &got), 0);
+	assert_int_equal(got, 203280221);
+}
+
+/* A size that is neither a power of ten nor small: sieve (several splits) vs Lucy via verify. */
+static void test_sieve_large_other(void **state)
+{
+	uint64_t a = count("sieve", "auto", 123456789, 1);
+	uint64_t b = count("sieve", "16", 123456789, 97);
+	assert_int_equal(a, b);
+	assert_int_equal(a, 7027260); /* pi(123456789) */
+}
+
+static void test_isqrt(void **state)
+{
+	static const uint64_t v[] = { 0, 1, 2, 3, 4, 15, 16, 17, 99999999999ull, 100000000000ull,
+				      4294967295ull * 4294967295ull, UINT64_MAX };
+	for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+		uint64_t r = pb_primes_isqrt(v[i]);
+		assert_true(r * r <= v[i]);
+		assert_true(r >= 4294967295ull || (r + 1) * (r + 1) > v[i]);
+	}
+	assert_int_equal(pb_primes_isqrt(UINT64_MAX), 4294967295ull);
+}
+
+static void test_verify_rejects_wrong_count(void **state)
+{
+	struct pb_job job;
+	char err[256] = "";
+	make_job(&job, "sieve", "auto", 1000000);
+	assert_int_equal(pb_wl_primes.prepare(&job, err, sizeof err), 0);
+	struct pb_partial t = run_tasks(&job, 4);
+	assert_int_equal(pb_wl_primes.verify(&job, &t, err, sizeof err), 0);
+	char buf[64];
+	pb_wl_primes.format_result(&job, &t, buf, sizeof buf);
+	assert_string_equal(buf, "78498");
+
+	t.sum += 1;
+	err[0] = 0;
+	assert_int_equal(pb_wl_primes.verify(&job, &t, err, sizeof err), -1);
+	assert_non_null(strstr(err, "78499"));
+	assert_null(strchr(err, '\n'));
+	t.sum -= 2;
+	assert_int_equal(pb_wl_primes.verify(&job, &t, err, sizeof err), -1);
+	t.sum += 1;
+	t.items -= 1; /* a task lost */
+	assert_int_equal(pb_wl_primes.verify(&job, &t, err, sizeof err), -1);
+	pb_wl_primes.release(&job);
+
+	/* Not a power of ten: the expectation comes from Lucy's method. */
+	make_job(&job, "trial", "auto", 1001);
+	assert_int_equal(pb_wl_primes.prepare(&job, err, sizeof err), 0);
+	t = run_tasks(&job, 3);
+	assert_int_equal(t.sum, 168);
+	t.sum = 169;
+	assert_int_equal(pb_wl_primes.verify(&job, &t, err, sizeof err), -1);
+	assert_non_null(strstr(err, "lucy"));
+	pb_wl_primes.release(&job);
+}
+
+/* prepare rejects bad input with one lowercase line that quotes the subject, and allocates nothing. */
+static void test_bad_params(void **state)
+{
+	static const struct {
+		const char *method, *segment;
+		uint64_t size;
+		const char *want; /* substring of the message */
+	} cases[] = {
+		{ "sieve", "0", 1000, "'segment'" },
+		{ "sieve", "abc", 1000, "'abc'" },
+		{ "sieve", "-4", 1000, "'segment'" },
+		{ "sieve", "8193", 1000, "'segment'" },
+		{ "sieve", "", 1000, "'segment'" },
+		{ "sieve", "12k", 1000, "'12k'" },
+		{ "wheel", "auto", 1000, "'wheel'" },
+		{ "sieve", "auto", 100000000001ull, "limit" },
+		{ "trial", "auto", 100000001ull, "'trial'" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct pb_job job;
+		char err[256] = "";
+		make_job(&job, cases[i].method, cases[i].segment, cases[i].size);
+		int rc = pb_wl_primes.prepare(&job, err, sizeof err);
+		if (rc != -1 || !strstr(err, cases[i].want))
+			print_error("case %zu: rc %d, message '%s', want '%s'\n", i, rc, err, cases[i].want);
+		assert_int_equal(rc, -1);
+		assert_non_null(strstr(err, cases[i].want));
+		assert_null(strchr(err, '\n'));
+		assert_true(err[0] >= 'a' && err[0] <= 'z');
+		assert_true(err[strlen(err) - 1] != '.');
+		assert_null(job.state);
+		pb_wl_primes.release(&job); /* safe after a failed prepare */
+	}
+}
+
+/* Without -n, trial division gets its own default size; with -n it keeps the user's. */
+static void test_default_sizes(void **state)
+{
+	struct pb_job job;
+	char err[256];
+	make_job(&job, "trial", "auto", pb_wl_primes.default_size);
+	job.size_from_user = 0;
+	assert_int_equal(pb_wl_primes.prepare(&job, err, sizeof err), 0);
+	assert_true(job.size < pb_wl_primes.default_size);
+	assert_true(job.size >= 1000000);
+	assert_int_equal(job.n_items, job.size + 1);
+	pb_wl_primes.release(&job);
+
+	make_job(&job, "trial", "auto", pb_wl_primes.quick_size);
+	job.size_from_user = 0;
+	assert_int_equal(pb_wl_primes.prepare(&job, err, sizeof err), 0);
+	assert_int_equal(job.size, pb_wl_primes.quick_size);
+	pb_wl_primes.release(&job);
+
+	make_job(&job, "sieve", "auto", pb_wl_primes.default_size);
+	job.size_from_user = 0;
+	assert_int_equal(pb_wl_primes.prepare(&job, err, sizeof err), 0);
+	assert_int_equal(job.size, pb_wl_primes.default_size);
+	pb_wl_primes.release(&job);
+
+	/* n_items is the number of segments: 1 KiB segments hold 16384 numbers. */
+	make_job(&job, "sieve", "1", 16384 * 10 + 1);
+	assert_int_equal(pb_wl_primes.prepare(&job, err, sizeof err), 0);
+	assert_int_equal(job.n_items, 11);
+	pb_wl_primes.release(&job);
+	make_job(&job, "sieve", "1", 16384 * 10);
+	assert_int_equal(pb_wl_primes.prepare(&job, err, sizeof err), 0);
+	assert_int_equal(job.n_items, 10);
+	pb_wl_primes.release(&job);
+}
+
+static void test_descriptor(void **state)
+{
+	assert_ptr_equal(pb_workload_find("primes"), &pb_wl_primes);
+	assert_int_equal(pb_wl_primes.default_tasks, 64);
+	assert_true(pb_wl_primes.quick_size <= pb_wl_primes.default_size);
+	assert_true(pb_wl_primes.full_size <= pb_wl_primes.max_size);
+	assert_string_equal(pb_wl_primes.params[0].key, "method");
+	assert_string_equal(pb_wl_primes.params[0].def, "sieve");
+	assert_string_equal(pb_wl_primes.params[1].key, "segment");
+	assert_null(pb_wl_primes.params[2].key);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_descriptor),
+		cmocka_unit_test(test_isqrt),
+		cmocka_unit_test(test_lucy),
+		cmocka_unit_test(test_known_values),
+		cmocka_unit_test(test_small_n_against_trial),
+		cmocka_unit_test(test_segment_sizes_and_edges),
+		cmocka_unit_test(test_random_n),
+		cmocka_unit_test(test_sieve_large_other),
+		cmocka_unit_test(test_verify_rejects_wrong_count),
+		cmocka_unit_test(test_bad_params),
+		cmocka_unit_test(test_default_sizes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
