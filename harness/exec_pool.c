@@ -18,6 +18,8 @@
  * pipe (worker -> parent).  At most one message is outstanding per worker,
  * so the parent writes only to a worker that is reading, and a worker
  * writes only while the parent will read: no deadlock, whatever the sizes.
+ * A message carries at most chunk tasks (pb_pc_next) and exactly the input
+ * bytes they read; the answer carries exactly the bytes they write.
  *   open:  worker -> READY (or ERROR)
  *   run:   TASKS + input bytes -> DONE + partial + output bytes (or ERROR),
  *          repeated; then END -> STATS + struct pb_worker_stat
@@ -51,7 +53,7 @@ struct pool_worker {
 	int to_fd;             /* task pipe, the parent's write end */
 	int from_fd;           /* result pipe, the parent's read end */
 	uint64_t first, count; /* the outstanding message; count 0 when idle */
-	struct pb_sched_cursor cur;
+	struct pb_pc_feed feed; /* its share of the run */
 	long max_rss_kb;
 };
 
@@ -423,13 +425,6 @@ static int recv_result(struct pb_exec *ex, const struct pb_job *job, int i, stru
 	return 0;
 }
 
-/* The next run of tasks for worker i under the schedule; false when it has none. */
-static bool next_run(const struct pb_sched *s, struct pb_exec *ex, int i, _Atomic uint64_t *next, uint64_t *first,
-		     uint64_t *count)
-{
-	return pb_sched_next(s, i, &ex->w[i].cur, next, first, count);
-}
-
 static int pool_run(struct pb_exec *ex, const struct pb_job *job, const struct pb_run_req *req,
 		    struct pb_run_result *res, char *err, size_t errlen)
 {
@@ -448,13 +443,13 @@ static int pool_run(struct pb_exec *ex, const struct pb_job *job, const struct p
 		goto fail;
 	}
 	for (int i = 0; i < ex->n; i++) {
-		memset(&ex->w[i].cur, 0, sizeof ex->w[i].cur);
+		memset(&ex->w[i].feed, 0, sizeof ex->w[i].feed);
 		ex->w[i].count = 0;
 	}
 
 	for (int i = 0; i < ex->n; i++) {
 		uint64_t f, c;
-		if (next_run(&s, ex, i, &next, &f, &c)) {
+		if (pb_pc_next(&s, i, &ex->w[i].feed, &next, &f, &c)) {
 			if (send_tasks(ex, job, req, i, f, c, err, errlen) != 0)
 				goto fail;
 			busy++;
@@ -490,7 +485,7 @@ static int pool_run(struct pb_exec *ex, const struct pb_job *job, const struct p
 				goto fail;
 			busy--;
 			uint64_t f, c;
-			if (next_run(&s, ex, i, &next, &f, &c)) {
+			if (pb_pc_next(&s, i, &ex->w[i].feed, &next, &f, &c)) {
 				if (send_tasks(ex, job, req, i, f, c, err, errlen) != 0)
 					goto fail;
 				busy++;

@@ -58,6 +58,21 @@ void pb_pc_span(const struct pb_job *job, const struct pb_run_req *req, uint64_t
 	}
 }
 
+bool pb_pc_next(const struct pb_sched *s, int w, struct pb_pc_feed *f, _Atomic uint64_t *next, uint64_t *first,
+		uint64_t *count)
+{
+	if (f->left == 0 && !pb_sched_next(s, w, &f->cur, next, &f->first, &f->left))
+		return false;
+	uint64_t c = f->left;
+	if (pb_sched_is_static(s->kind) && s->chunk && c > s->chunk)
+		c = s->chunk;
+	*first = f->first;
+	*count = c;
+	f->first += c;
+	f->left -= c;
+	return true;
+}
+
 /* Wait until pid exits or timeout_s passes, without reaping it; returns when either happens. */
 static void wait_exit(pid_t pid, double timeout_s)
 {

@@ -30,6 +30,22 @@ void pb_pc_exec_views(const struct pb_job *job, const struct pb_run_req *req, ui
 void pb_pc_span(const struct pb_job *job, const struct pb_run_req *req, uint64_t first, uint64_t count,
 		void (*fn)(const struct pb_job *, uint64_t, uint64_t, struct pb_span *), struct pb_span *sp);
 
+/* Worker w's share of a run, as the parent hands it out. */
+struct pb_pc_feed {
+	struct pb_sched_cursor cur; /* zero it (the whole feed) before a run */
+	uint64_t first, left;       /* the rest of the current run from pb_sched_next */
+};
+
+/*
+ * The next dispatch (pool message, process fork) for worker w: the runs of
+ * pb_sched_next, with static and cyclic runs cut into at most s->chunk
+ * tasks, so the chunk is the dispatch granularity under every schedule
+ * (dynamic runs are chunk tasks already; a guided run goes whole, its size
+ * being the schedule's decision).  Returns false when w has no more tasks.
+ */
+bool pb_pc_next(const struct pb_sched *s, int w, struct pb_pc_feed *f, _Atomic uint64_t *next, uint64_t *first,
+		uint64_t *count);
+
 /*
  * Reap child pid: wait up to grace_s seconds for it to exit by itself, then
  * SIGKILL it and wait.  Stores its wait status in *status and its resource

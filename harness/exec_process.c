@@ -37,7 +37,7 @@ struct proc_slot {
 	pid_t pid;             /* the child working for this slot, 0 if none */
 	int fd;                /* its result pipe, the parent's read end; -1 if none */
 	uint64_t first, count; /* the tasks it was given */
-	struct pb_sched_cursor cur;
+	struct pb_pc_feed feed; /* its share of the run */
 	int exhausted;         /* the schedule has no more tasks for this slot */
 	long max_rss_kb;       /* largest peak RSS of this slot's children in the run */
 };
@@ -263,7 +263,7 @@ static int process_run(struct pb_exec *ex, const struct pb_job *job, const struc
 	sc.workers = ex->n;
 	for (int i = 0; i < ex->n; i++) {
 		memset(&ex->stats[i], 0, sizeof ex->stats[i]);
-		memset(&ex->s[i].cur, 0, sizeof ex->s[i].cur);
+		memset(&ex->s[i].feed, 0, sizeof ex->s[i].feed);
 		ex->s[i].exhausted = 0;
 		ex->s[i].max_rss_kb = 0;
 	}
@@ -273,7 +273,7 @@ static int process_run(struct pb_exec *ex, const struct pb_job *job, const struc
 			uint64_t f, c;
 			if (ex->s[i].pid > 0 || ex->s[i].exhausted)
 				continue;
-			if (!pb_sched_next(&sc, i, &ex->s[i].cur, &next, &f, &c)) {
+			if (!pb_pc_next(&sc, i, &ex->s[i].feed, &next, &f, &c)) {
 				ex->s[i].exhausted = 1;
 				continue;
 			}
