@@ -59,7 +59,9 @@ struct pb_executor {
 	struct pb_exec *(*open)(const struct pb_exec_opts *o, const struct pb_job *job, char *err, size_t errlen);
 
 	/*
-	 * Execute every task of req exactly once and fill res.  Returns 0, or -1
+	 * Execute every task of req exactly once and fill res.  The caller
+	 * ignores SIGPIPE (pb_proc_install_signals), so a write to a dead
+	 * worker's pipe fails with EPIPE and is reported, not fatal.  Returns 0, or -1
 	 * with a one-line reason naming variant, worker and task ("pool: worker 1
 	 * (pid 4242) died on task 17: killed by signal 9").  After a failure the
 	 * caller only closes the executor.

@@ -104,10 +104,11 @@ struct pb_workload {
 	int (*prepare)(struct pb_job *job, char *err, size_t errlen);
 
 	/*
-	 * Compute items [begin, end) into *out (which the caller zeroed).  Reads
-	 * input only through in and writes output only through out_view (both
-	 * may be NULL-based views for workloads without buffers).  Must be
-	 * thread-safe and must not allocate in the hot loop.
+	 * Compute items [begin, end) into *part (which the caller zeroed).  Reads
+	 * input only through in and writes output only through out (both may be
+	 * NULL-based views for workloads without buffers), and writes every byte
+	 * of its out_span: the pool hands it an uninitialised private buffer.
+	 * Must be thread-safe and must not allocate in the hot loop.
 	 */
 	void (*kernel)(const struct pb_job *job, uint64_t begin, uint64_t end,
 		       struct pb_view in, struct pb_view out, struct pb_partial *part);
