@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -287,6 +288,34 @@ static int meta_save(struct runner *r)
 	return 0;
 }
 
+/*
+ * The machine probes (copy bandwidth, pipe round trip) for meta.json, run in
+ * a child process: their 128 MiB of buffers would otherwise stay in this
+ * process's peak RSS, which raw.csv's max_rss_kb reports.  -1 on failure.
+ */
+static void run_probes(double out[2])
+{
+	int p[2];
+	out[0] = out[1] = -1;
+	if (pipe(p) != 0)
+		return;
+	pid_t pid = pb_fork();
+	if (pid == 0) {
+		double v[2] = { pb_probe_copy_gbs(), pb_probe_pipe_rtt_us() };
+		close(p[0]);
+		_exit(pb_write_full(p[1], v, sizeof v) == 0 ? 0 : 1);
+	}
+	close(p[1]);
+	if (pid > 0) {
+		if (pb_read_full(p[0], out, 2 * sizeof(double)) != 0)
+			out[0] = out[1] = -1;
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		pb_proc_unregister(pid);
+	}
+	close(p[0]);
+}
+
 static json_t *build_meta(struct runner *r)
 {
 	char buf[64];
@@ -308,9 +337,11 @@ static json_t *build_meta(struct runner *r)
 	json_object_set_new(b, "git_revision", json_string(PB_BUILD_GIT));
 	json_object_set_new(m, "build", b);
 	json_object_set_new(m, "machine", pb_machine_facts());
+	double probe[2];
+	run_probes(probe);
 	json_t *probes = json_object();
-	json_object_set_new(probes, "copy_bandwidth_gbs", json_real(pb_probe_copy_gbs()));
-	json_object_set_new(probes, "pipe_round_trip_us", json_real(pb_probe_pipe_rtt_us()));
+	json_object_set_new(probes, "copy_bandwidth_gbs", json_real(probe[0]));
+	json_object_set_new(probes, "pipe_round_trip_us", json_real(probe[1]));
 	json_object_set_new(m, "probes", probes);
 	json_object_set_new(m, "timer_resolution_s", json_real(r->timer_res_s));
 	json_t *c = json_object();

@@ -27,6 +27,7 @@ check "raw.csv header is DESIGN.md's" test "$(head -n 1 "$D/raw.csv")" = \
 check "one row per measured repetition (warm-up excluded)" test "$(tail -n +2 "$D/raw.csv" | wc -l)" -eq 3
 check "every row verified" test "$(csv_col "$D/raw.csv" verified | sort -u)" = 1
 check "reps numbered 1..3" test "$(csv_col "$D/raw.csv" rep | tr '\n' ' ')" = "1 2 3 "
+check "max_rss_kb is the run's own (the 128 MiB machine probes run in a child)" awk -F, 'NR > 1 && !($16 > 0 && $16 < 65536) { exit 1 }' "$D/raw.csv"
 check "wall times are positive numbers" awk -F, 'NR > 1 && !($12 + 0 > 0) { exit 1 }' "$D/raw.csv"
 check "meta.json parses as JSON" python3 -c "import json,sys; m=json.load(open(sys.argv[1])); assert m['status']=='ok' and m['run_id'] and m['end_time']" "$D/meta.json"
 check "meta.json records compiler, flags and revision" python3 -c "import json,sys; b=json.load(open(sys.argv[1]))['build']; assert b['compiler'] and '-O' in b['cflags'] and b['git_revision']" "$D/meta.json"

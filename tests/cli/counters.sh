@@ -1,0 +1,45 @@
+#!/bin/sh
+# counters.sh: counters.csv from real runs: oversubscribed workers show context switches, the
+# image's page faults grow with its size, the rusage fallback works, -c none writes no rows.
+. "$(dirname "$0")/lib.sh"
+
+run topo
+if ! grep -Eq '^  perf +available' "$OUT"; then
+	echo "# skip: perf software events are not available here; the perf checks need them"
+else
+	# 4 workers on a machine with fewer PUs are preempted: each repetition counts context switches
+	D="$TMP/cs"
+	run run -w pi -v threads,openmp,shm,pool -j 4 -n 3e8 -r 2 -c perf -o "$D"
+	expect_rc "4 workers with perf counters exits 0" 0
+	check "every repetition of every variant counted context switches" \
+		awk -F, '$7 == "context-switches" { n++; if (!($8 > 0)) exit 1 } END { exit n == 8 ? 0 : 1 }' "$D/counters.csv"
+	# task-clock summed over the 4 workers against the repetition's user + sys time from raw.csv
+	check "counters are summed over the workers: task-clock is within 0.5x-1.5x of the CPU time" \
+		awk -F, 'FNR == 1 { next } FILENAME ~ /raw/ { cpu[$5 "," $11] = $14 + $15; next }
+			$7 == "task-clock-ns" { n++; r = $8 / 1e9 / cpu[$3 "," $5]; if (r < 0.5 || r > 1.5) exit 1 }
+			END { exit n == 8 ? 0 : 1 }' "$D/raw.csv" "$D/counters.csv"
+
+	# a fresh process per task writes its band into fresh memory: faults grow with the image
+	for n in 65536 1048576; do
+		run run -w image -v process -j 2 -n "$n" -r 1 -c perf -o "$TMP/pf$n"
+		expect_rc "image $n pixels under process exits 0" 0
+	done
+	small=$(awk -F, '$7 == "page-faults" { print $8 }' "$TMP/pf65536/counters.csv")
+	big=$(awk -F, '$7 == "page-faults" { print $8 }' "$TMP/pf1048576/counters.csv")
+	check "page faults grow with the image (16x the pixels: $small -> $big, at least 8x)" \
+		awk -v s="$small" -v b="$big" 'BEGIN { exit !(s > 0 && b >= 8 * s) }'
+	check "page faults cover the output band pages (3 bytes x 1048576 / 4096 = 768)" \
+		awk -v b="$big" 'BEGIN { exit !(b >= 768) }'
+fi
+
+D="$TMP/ru"
+run run -w pi -v threads -j 2 --quick -r 2 -c rusage -o "$D"
+expect_rc "the rusage fallback runs" 0
+check "counters.csv rows name the rusage backend" test "$(csv_col "$D/counters.csv" backend | sort -u)" = rusage
+check "meta.json says why the backend is rusage" python3 -c "import json,sys; c=json.load(open(sys.argv[1]))['counters']; assert c['backend']=='rusage' and c['reason']" "$D/meta.json"
+
+D="$TMP/none"
+run run -w pi -v serial --quick -r 2 -c none -o "$D"
+expect_rc "-c none runs" 0
+check "-c none writes only the header of counters.csv" test "$(wc -l <"$D/counters.csv")" -eq 1
+no_leftovers "no zombie or segment left"
