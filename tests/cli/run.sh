@@ -85,3 +85,19 @@ check "bad input wrote no results directory" test ! -e "$B"
 touch "$TMP/afile"
 expect_usage_error "unwritable output directory" "cannot create results directory" run -w pi -v serial --quick -o "$TMP/afile/sub"
 expect_usage_error "output directory on a read-only place" "cannot create results directory" run -w pi -v serial --quick -o /proc/parbench-test
+
+# Warnings: on stderr and in meta.json
+over=$(($(nproc) * 2))
+run run -w pi -v threads -j "$over" --quick -r 1 -o "$TMP/w1"
+expect_grep "more workers than CPUs warns that the run is oversubscribed" "^parbench: warning: $over workers on [0-9]+ CPUs: the run is oversubscribed" "$ERR"
+check "the oversubscription warning is in meta.json" python3 -c "import json,sys; assert any('oversubscribed' in w for w in json.load(open(sys.argv[1]))['warnings'])" "$TMP/w1/meta.json"
+run run -w sumsq -v serial -n 1000 -r 3 -o "$TMP/w2"
+expect_grep "a case shorter than 1 ms warns" "^parbench: warning: sumsq .* is shorter than 0.001 s" "$ERR"
+check "the short-case warning is in meta.json" python3 -c "import json,sys; assert any('shorter than' in w for w in json.load(open(sys.argv[1]))['warnings'])" "$TMP/w2/meta.json"
+
+# Progress: plain lines when stderr is not a terminal (above), one live line on a terminal
+if command -v script >/dev/null 2>&1; then
+	script -qec "'$PARBENCH' run -w pi -v serial,threads -j 1 --quick -r 2 -o '$TMP/tty'" "$TMP/typescript" >/dev/null 2>&1
+	check "on a terminal, progress rewrites one line (carriage return and erase)" grep -q "$(printf '\r')$(printf '\033')\[K\[1/2\] pi" "$TMP/typescript"
+	check "the live line shows the case, the median so far and the time left" grep -Eq '\[2/2\] pi .* threads j=1 .*rep 2/2, median so far [0-9.]+ s, ~[0-9]+ s left' "$TMP/typescript"
+fi
