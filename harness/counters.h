@@ -62,7 +62,7 @@ void pb_ctr_start(struct pb_ctr_session *s, const struct pb_counters_cfg *cfg);
 void pb_ctr_stop(struct pb_ctr_session *s, struct pb_counter_values *acc);
 /* (With cfg NULL or backend none, start and stop do nothing and leave *acc alone.) */
 
-/* Once per thread that used counters, before it exits (PAPI unregisters the thread). */
+/* Once per thread that used counters, before it exits: closes its cached perf events, and PAPI unregisters the thread. */
 void pb_ctr_thread_done(const struct pb_counters_cfg *cfg);
 
 /* Whether backend b works here: 1, or 0 with why ("no hardware counters (...)"). */

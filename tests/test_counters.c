@@ -210,6 +210,15 @@ static void test_perf_task_clock(void **state)
 	busy(0.05);
 	pb_ctr_stop(&s, &acc);
 	assert_true(acc.v[0] >= ns + 25000000);
+
+	/* the thread keeps its descriptors between sessions: each session starts from zero */
+	struct pb_counter_values fresh = { 0 };
+	pb_ctr_start(&s, &cfg);
+	busy(0.005);
+	pb_ctr_stop(&s, &fresh);
+	int64_t ns2 = fresh.v[event_index(&cfg, "task-clock-ns")];
+	print_message("task-clock of a 5 ms busy loop on reused descriptors: %.1f ms\n", (double)ns2 / 1e6);
+	assert_true(ns2 >= 2000000 && ns2 < 25000000);
 }
 
 static void test_perf_page_faults(void **state)
@@ -324,7 +333,12 @@ static void test_perf_forked_child(void **state)
 {
 	(void)state;
 	struct pb_counters_cfg cfg;
+	struct pb_ctr_session s;
+	struct pb_counter_values acc = { 0 };
 	perf_or_skip(&cfg);
+	/* the parent's thread has cached descriptors now; the child must not read them (they count the parent) */
+	pb_ctr_start(&s, &cfg);
+	pb_ctr_stop(&s, &acc);
 	child_measures("perf");
 }
 
