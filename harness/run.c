@@ -866,7 +866,8 @@ int pb_run_execute(struct pb_run_opts *o)
 	char buf[64];
 	json_object_set_new(r.meta, "end_time", json_string(iso_time(time(NULL), buf, sizeof buf)));
 	json_object_set_new(r.meta, "status", json_string(r.status == 0 ? "ok" : "failed"));
-	json_object_set_new(r.meta, "cases", json_integer(r.done_cases));
+	json_int_t before = o->append ? json_integer_value(json_object_get(r.meta, "cases")) : 0;
+	json_object_set_new(r.meta, "cases", json_integer(before + r.done_cases));
 	if (pb_summary_write_dir(r.dir, err, sizeof err) != 0 && r.status == 0) {
 		pb_err("cannot write the summary: %s", err);
 		r.status = 1;

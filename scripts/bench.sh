@@ -54,7 +54,8 @@ quick)
 	jlist=$(workers 1)
 	common="--quick -r 3 --warmup 1"
 	matrix="pi= primes= image= sumsq="
-	dispatch_tasks=100
+	dispatch_tasks=1000
+	fork_tasks=50
 	lengths="-p ms=0.1 -p ms=1"
 	length_tasks=8
 	;;
@@ -62,7 +63,8 @@ quick)
 	jlist=$(workers "$cores")
 	common="-r 5 --warmup 1"
 	matrix="pi= primes= image= sumsq="
-	dispatch_tasks=500
+	dispatch_tasks=20000
+	fork_tasks=500
 	lengths="-p ms=0.1 -p ms=1 -p ms=10"
 	length_tasks=16
 	;;
@@ -106,9 +108,12 @@ if [ "$mode" = full ]; then
 	run --append -o "$out" -v all -j "$jlist" $common --full "$@"
 fi
 
-# 2. Dispatch overhead: sleep tasks of 0 ms, one task per hand-out, every variant, 1 and 2 workers.
+# 2. Dispatch overhead: sleep tasks of 0 ms, one task per hand-out, 1 and 2 workers; enough tasks
+# for a run of milliseconds (a fork per task costs about a millisecond, so process gets fewer).
 run --append -o "$out" -w sleep -p ms=0 -n "$dispatch_tasks" --tasks "$dispatch_tasks" --chunk 1 -s dynamic \
-	-v all -j 1,2 $common
+	-v serial,threads,pool,shm,openmp -j 1,2 $common
+run --append -o "$out" -w sleep -p ms=0 -n "$fork_tasks" --tasks "$fork_tasks" --chunk 1 -s dynamic \
+	-v process -j 1,2 $common
 
 # 3. Process per task against the pool over task lengths (sleep), at the core count.
 run --append -o "$out" -w sleep $lengths -n "$length_tasks" --tasks "$length_tasks" --chunk 1 -s dynamic \
@@ -121,7 +126,7 @@ run --append -o "$out" -w sleep $lengths -n "$length_tasks" --tasks "$length_tas
 if [ "$mode" != quick ]; then
 	run --append -o "$out" -w sleep -p ms=0 -n 20000 --tasks 20000 -s dynamic --chunk 1,16,256 \
 		-v threads,pool,shm -j "$cores" $common
-	run --append -o "$out" -w sleep -p ms=20 -n 16 -v pool -j "$(workers 8),16" $common
+	run --append -o "$out" -w sleep -p ms=20 -n 16 -v pool -j "$(workers 8)" $common
 	run --append -o "$out" -w sumsq -p form=cubic -v serial,threads,pool,process -j 1,"$cores" $common
 fi
 
