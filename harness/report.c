@@ -578,9 +578,10 @@ static int write_report(const char *dir, const struct pb_raw *raw, const struct 
 /* The summary as an aligned table on stdout. */
 static void print_table(const struct pb_sumrow *rows, size_t n)
 {
-	enum { NC = 11 };
-	static const char *const head[NC] = { "workload", "params", "variant", "workers", "tasks", "chunk",
-					       "schedule", "median", "95% CI", "speedup", "verified" };
+	enum { NC = 15 };
+	static const char *const head[NC] = { "workload", "size", "params", "variant", "workers", "tasks",
+					       "chunk", "schedule", "median", "min", "max", "95% CI", "speedup",
+					       "result", "verified" };
 	size_t w[NC];
 	char cell[NC][600];
 	for (int c = 0; c < NC; c++)
@@ -592,16 +593,20 @@ static void print_table(const struct pb_sumrow *rows, size_t n)
 		for (size_t i = 0; i < n; i++) {
 			const struct pb_sumrow *r = &rows[i];
 			snprintf(cell[0], sizeof cell[0], "%s", r->key.workload);
-			snprintf(cell[1], sizeof cell[1], "%s", r->key.params[0] ? r->key.params : "-");
-			snprintf(cell[2], sizeof cell[2], "%s", r->key.variant);
-			snprintf(cell[3], sizeof cell[3], "%d", r->key.workers);
-			snprintf(cell[4], sizeof cell[4], "%llu", r->key.tasks);
-			snprintf(cell[5], sizeof cell[5], "%llu", r->key.chunk);
-			snprintf(cell[6], sizeof cell[6], "%s", r->key.schedule);
-			fmt_time(cell[7], sizeof cell[7], r->st.median);
-			fmt_ci(cell[8], sizeof cell[8], &r->st);
-			fmt_ratio(cell[9], sizeof cell[9], r, 0);
-			snprintf(cell[10], sizeof cell[10], "%s", r->verified ? "yes" : "NO");
+			snprintf(cell[1], sizeof cell[1], "%llu", r->key.size);
+			snprintf(cell[2], sizeof cell[2], "%s", r->key.params[0] ? r->key.params : "-");
+			snprintf(cell[3], sizeof cell[3], "%s", r->key.variant);
+			snprintf(cell[4], sizeof cell[4], "%d", r->key.workers);
+			snprintf(cell[5], sizeof cell[5], "%llu", r->key.tasks);
+			snprintf(cell[6], sizeof cell[6], "%llu", r->key.chunk);
+			snprintf(cell[7], sizeof cell[7], "%s", r->key.schedule);
+			fmt_time(cell[8], sizeof cell[8], r->st.median);
+			fmt_time(cell[9], sizeof cell[9], r->st.min);
+			fmt_time(cell[10], sizeof cell[10], r->st.max);
+			fmt_ci(cell[11], sizeof cell[11], &r->st);
+			fmt_ratio(cell[12], sizeof cell[12], r, 0);
+			snprintf(cell[13], sizeof cell[13], "%s", r->key.result);
+			snprintf(cell[14], sizeof cell[14], "%s", r->verified ? "yes" : "NO");
 			for (int c = 0; c < NC; c++) {
 				if (!pass && strlen(cell[c]) > w[c])
 					w[c] = strlen(cell[c]);

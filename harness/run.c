@@ -879,7 +879,7 @@ int pb_run_execute(struct pb_run_opts *o)
 	if (r.ctr_fd >= 0)
 		close(r.ctr_fd);
 	if (!o->quiet)
-		fprintf(stderr, "parbench: results in %s\n", r.dir);
+		fprintf(stderr, "parbench: results in %s (plots and report.md: parbench report %s)\n", r.dir, r.dir);
 	free(r.specs);
 	return r.status;
 }

@@ -128,6 +128,8 @@ if [ "$mode" != quick ]; then
 		-v threads,pool,shm -j "$cores" $common
 	run --append -o "$out" -w sleep -p ms=20 -n 16 -v pool -j "$(workers 8)" $common
 	run --append -o "$out" -w sumsq -p form=cubic -v serial,threads,pool,process -j 1,"$cores" $common
+	# memory-bound: the array form reads 256 MiB; the pool copies it through pipes, shm does not
+	run --append -o "$out" -w sumsq -p form=array -v all -j "$jlist" $common
 fi
 
 # 5. full: schedules x chunk sizes on the unbalanced primes (trial division), at the core count.

@@ -15,7 +15,8 @@ refresh=${PERF_CHECK_REFRESH:-0}
 [ "${1:-}" = --refresh ] && refresh=1
 
 # The matrix: the same for the baseline and every check.  Workers 1 and 2 exist on any CI runner.
-matrix="--quick -w pi,primes,sumsq -v serial,threads,pool,shm -j 1,2 -r 10 --warmup 1 -q"
+# Sizes give 20-40 ms serial runs: long enough that scheduler noise does not decide a verdict.
+matrix="-w pi,primes,sumsq -n 1e8 -v serial,threads,pool,shm -j 1,2 -r 10 --warmup 1 -q"
 
 if [ ! -x "$bin" ]; then
 	echo "parbench: perf-check: cannot run '$bin': build it first (make)" >&2

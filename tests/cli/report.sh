@@ -43,7 +43,7 @@ if [ "$rows" -gt 0 ] && [ "$bad" -eq 0 ]; then ok "speedups present, serial 1, a
 for w in pi sumsq image; do
 	expect_grep "report.md has a section for $w" "^## $w\$" "$TMP/run/report.md"
 done
-expect_grep "the table is printed" "^workload +params +variant" "$OUT"
+expect_grep "the table is printed with size, min, max and result" "^workload +size +params +variant .* +median +min +max +95% CI +speedup +result +verified" "$OUT"
 if command -v gnuplot >/dev/null 2>&1; then
 	n=0
 	bad=0
@@ -83,4 +83,4 @@ expect_grep "bench: process per task cases" '^sleep,[0-9]+,ms=1,process,' "$TMP/
 for w in pi primes image sumsq; do
 	expect_grep "bench: $w in the matrix" "^$w," "$TMP/bench/summary.csv"
 done
-expect_grep "bench: prints the table" "^workload +params +variant" "$OUT"
+expect_grep "bench: prints the table" "^workload +size +params +variant" "$OUT"
