@@ -293,10 +293,9 @@ int pb_probe_copy(struct pb_copy_probe *p)
 }
 
 /*
- * A plain sequential read of bytes (sum of 64-bit words, 4 independent
- * accumulators so the loop vectorises and is bound by memory, not by the
- * add latency): the roofline the bandwidth-bound kernels (sumsq form=array)
- * are judged against.  The buffer is touched first; 5 passes are timed.
+ * A plain sequential read of bytes (the sum of its 64-bit words: an integer
+ * reduction the compiler vectorises, so the loop is bound by memory): the
+ * roofline the bandwidth-bound kernels (sumsq form=array) are judged against.  The buffer is touched first; 5 passes are timed.
  */
 int pb_probe_read(size_t bytes, struct pb_copy_probe *p)
 {
@@ -314,16 +313,12 @@ int pb_probe_read(size_t bytes, struct pb_copy_probe *p)
 	double s[REPS];
 	uint64_t sink = 0;
 	for (int r = 0; r < REPS; r++) {
-		uint64_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+		uint64_t a = 0;
 		double t0 = pb_now();
-		for (size_t i = 0; i < n; i += 4) {
-			a0 += buf[i];
-			a1 += buf[i + 1];
-			a2 += buf[i + 2];
-			a3 += buf[i + 3];
-		}
+		for (size_t i = 0; i < n; i++)
+			a += buf[i];
 		s[r] = pb_now() - t0;
-		sink += a0 + a1 + a2 + a3;
+		sink += a;
 	}
 	/* the sums are used, so no pass is dropped */
 	__asm__ volatile("" : : "r"(sink));

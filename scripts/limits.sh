@@ -56,9 +56,10 @@ verdict "$(awk -v m="$m" 'BEGIN { print (6 * 16777216 / m / 1e9 >= 5) }')" "imag
 
 m=$(serial array -w sumsq -p form=array)
 n=$(awk -F, 'NR == 2 { print $3 }' "$tmp/array/raw.csv")
-rd=$("$PB" topo | sed -n 's/^  read *\([0-9.]*\) GB\/s best, \([0-9.]*\) GB\/s median.*/\2/p')
+# the probe's best pass: what a plain sequential read of 256 MiB can do here (the harder comparison)
+rd=$("$PB" topo | sed -n 's/^  read *\([0-9.]*\) GB\/s best.*/\1/p')
 verdict "$(awk -v m="$m" -v n="$n" -v r="$rd" 'BEGIN { print (r > 0 && 4 * n / m / 1e9 >= 0.5 * r) }')" "sumsq array" \
-	"$(awk -v m="$m" -v n="$n" -v r="$rd" 'BEGIN { printf "%.1f GB/s vs read %.1f GB/s = %.2fx", 4 * n / m / 1e9, r, 4 * n / m / 1e9 / r }')" ">= 0.5x plain read"
+	"$(awk -v m="$m" -v n="$n" -v r="$rd" 'BEGIN { printf "%.1f GB/s vs best read %.1f GB/s = %.2fx", 4 * n / m / 1e9, r, 4 * n / m / 1e9 / r }')" ">= 0.5x plain read"
 
 if sh "$dir/fold-check.sh" "$PB" >"$tmp/fold" 2>&1; then ok=1; else ok=0; fi
 ratios=$(sed -n 's/^sumsq form=\([a-z]*\):.* ratio \([0-9.]*\):.*/\1 \2x/p' "$tmp/fold" | paste -s -d, - | sed 's/,/, /')
