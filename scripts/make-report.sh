@@ -29,7 +29,9 @@ for w in pi primes image sumsq; do
 	copy "$p/$w"-n*-speedup.png
 	copy "$p/$w"-n*-time.png
 done
+copy "$p"/sumsq-n*-form_array-speedup.png
 copy "$p"/image-n*-pool-shm.png
+copy "$p"/sleep-n16-ms_20-time.png
 copy "$p/dispatch.png"
 copy "$p/tasklen.png"
 copy "$p"/*-chunks-j*.png
