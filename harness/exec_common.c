@@ -18,7 +18,13 @@ struct pb_view pb_job_out_view(const struct pb_job *job)
 void pb_exec_tasks(const struct pb_job *job, const struct pb_run_req *req, uint64_t first,
 		   uint64_t count, struct pb_partial *part, struct pb_worker_stat *st)
 {
-	struct pb_view in = pb_job_in_view(job), out = pb_job_out_view(job);
+	pb_exec_tasks_views(job, req, first, count, pb_job_in_view(job), pb_job_out_view(job), part, st);
+}
+
+void pb_exec_tasks_views(const struct pb_job *job, const struct pb_run_req *req, uint64_t first,
+			 uint64_t count, struct pb_view in, struct pb_view out, struct pb_partial *part,
+			 struct pb_worker_stat *st)
+{
 	for (uint64_t k = first; k < first + count; k++) {
 		uint64_t b, e;
 		pb_task_range(req->n_items, req->sched.ntasks, k, &b, &e);

@@ -200,7 +200,7 @@ static void worker_main(int idx, int rfd, int wfd, const struct pb_job *job, con
 			out = (struct pb_view){ .base = outbuf, .off = os.off, .len = os.len };
 		}
 		memset(&r, 0, sizeof r);
-		pb_pc_exec_views(job, &req, c.first, c.count, in, out, &r.part, &st);
+		pb_exec_tasks_views(job, &req, c.first, c.count, in, out, &r.part, &st);
 		r.op = REP_DONE;
 		r.out_off = os.off;
 		r.out_len = os.len;

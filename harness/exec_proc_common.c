@@ -14,23 +14,6 @@
 #include "proc.h"
 #include "util.h"
 
-void pb_pc_exec_views(const struct pb_job *job, const struct pb_run_req *req, uint64_t first,
-		      uint64_t count, struct pb_view in, struct pb_view out, struct pb_partial *part,
-		      struct pb_worker_stat *st)
-{
-	for (uint64_t k = first; k < first + count; k++) {
-		uint64_t b, e;
-		pb_task_range(req->n_items, req->sched.ntasks, k, &b, &e);
-		pb_cpuset_set(&st->cpus, pb_current_cpu());
-		struct pb_partial p;
-		memset(&p, 0, sizeof p);
-		if (e > b)
-			job->wl->kernel(job, b, e, in, out, &p);
-		pb_partial_add(part, &p);
-		st->tasks_done++;
-	}
-}
-
 void pb_pc_span(const struct pb_job *job, const struct pb_run_req *req, uint64_t first, uint64_t count,
 		void (*fn)(const struct pb_job *, uint64_t, uint64_t, struct pb_span *), struct pb_span *sp)
 {

@@ -13,15 +13,6 @@
 #define PB_PC_IDLE UINT64_MAX
 
 /*
- * Run tasks [first, first + count) of req with the given views (private
- * copies for pool and process, whole buffers otherwise): like pb_exec_tasks,
- * records the CPU at each task in st->cpus, adds to *part and st->tasks_done.
- */
-void pb_pc_exec_views(const struct pb_job *job, const struct pb_run_req *req, uint64_t first,
-		      uint64_t count, struct pb_view in, struct pb_view out, struct pb_partial *part,
-		      struct pb_worker_stat *st);
-
-/*
  * The union of the spans fn (job->wl->in_span or out_span) gives for tasks
  * [first, first + count); tasks with no items are skipped.  A run of
  * consecutive tasks of a data workload reads and writes one contiguous

@@ -135,7 +135,7 @@ static void child_main(struct pb_exec *ex, int slot, int wfd, const struct pb_jo
 		out = (struct pb_view){ .base = outbuf, .off = os.off, .len = os.len };
 	}
 	pb_ctr_start(&cs, ex->counters);
-	pb_pc_exec_views(job, req, first, count, in, out, &r.part, &r.st);
+	pb_exec_tasks_views(job, req, first, count, in, out, &r.part, &r.st);
 	pb_ctr_stop(&cs, &r.st.ctr);
 	r.op = REP_DONE;
 	r.out_off = os.off;

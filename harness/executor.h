@@ -89,6 +89,11 @@ const struct pb_executor *pb_executor_find(const char *name);
 void pb_exec_tasks(const struct pb_job *job, const struct pb_run_req *req, uint64_t first,
 		   uint64_t count, struct pb_partial *part, struct pb_worker_stat *st);
 
+/* The same over given views: a pool worker's private copies of its tasks' spans. */
+void pb_exec_tasks_views(const struct pb_job *job, const struct pb_run_req *req, uint64_t first,
+			 uint64_t count, struct pb_view in, struct pb_view out, struct pb_partial *part,
+			 struct pb_worker_stat *st);
+
 /* The whole input and output buffers of job as views. */
 struct pb_view pb_job_in_view(const struct pb_job *job);
 struct pb_view pb_job_out_view(const struct pb_job *job);
