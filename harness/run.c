@@ -54,6 +54,10 @@ struct runner {
 	int progress_tty;
 	int status;
 	double timer_res_s;
+	/* the first job, prepared by validate and kept for execute (a single job is prepared once) */
+	struct pb_job first_job;
+	double first_prep_s;
+	int have_first;
 };
 
 static void add_warning(struct runner *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -766,15 +770,26 @@ static int validate(struct runner *r)
 		int ntasks;
 		spec_params_str(&r->specs[s]);
 		if (prepare_job(&r->specs[s], &job, &prep) != 0)
-			return -1;
+			goto fail;
 		int rc = job_tasks(r, &job, tasks, &ntasks);
 		r->specs[s].actual_size = job.size;
-		job.wl->release(&job);
+		if (rc == 0 && s == 0) {
+			r->first_job = job;
+			r->first_prep_s = prep;
+			r->have_first = 1;
+		} else {
+			job.wl->release(&job);
+		}
 		if (rc != 0)
-			return -1;
+			goto fail;
 		r->total_cases += count_cases(o, ntasks);
 	}
 	return 0;
+fail:
+	if (r->have_first)
+		r->first_job.wl->release(&r->first_job);
+	r->have_first = 0;
+	return -1;
 }
 
 static int execute(struct runner *r)
@@ -785,7 +800,11 @@ static int execute(struct runner *r)
 		double prep_s;
 		uint64_t tasks[PB_MAX_LIST];
 		int ntasks;
-		if (prepare_job(&r->specs[s], &job, &prep_s) != 0) {
+		if (s == 0 && r->have_first) {
+			job = r->first_job;
+			prep_s = r->first_prep_s;
+			r->have_first = 0;
+		} else if (prepare_job(&r->specs[s], &job, &prep_s) != 0) {
 			r->status = 2;
 			return -1;
 		}
@@ -851,6 +870,8 @@ int pb_run_execute(struct pb_run_opts *o)
 	}
 	pb_proc_install_signals();
 	if (open_results(&r) != 0) {
+		if (r.have_first)
+			r.first_job.wl->release(&r.first_job);
 		free(r.specs);
 		return 2;
 	}
