@@ -83,7 +83,7 @@ CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 BUILDINFO := $(BUILD)/gen/buildinfo.h
 
-.PHONY: all test unit-tests bench bench-full report perf-check deps clean install asan tsan valgrind FORCE
+.PHONY: all test test-minimal unit-tests bench bench-full report perf-check deps clean install asan tsan valgrind FORCE
 
 all: $(BUILD)/parbench
 
@@ -119,6 +119,10 @@ unit-tests: $(TEST_BINS)
 test: $(BUILD)/parbench $(TEST_BINS)
 	$(Q)PARBENCH=$(abspath $(BUILD)/parbench) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(TEST_BINS)
 
+# The whole test suite on a build without PAPI, hwloc and OpenMP (build-min/).
+test-minimal:
+	$(Q)$(MAKE) --no-print-directory BUILD=build-min WITH_PAPI=no WITH_HWLOC=no WITH_OPENMP=no test
+
 deps:
 	$(Q)sh scripts/deps.sh
 
@@ -153,7 +157,7 @@ valgrind:
 	$(Q)sh scripts/valgrind-check.sh build-valgrind/parbench
 
 clean:
-	rm -rf build build-asan build-tsan build-valgrind
+	rm -rf build build-min build-asan build-tsan build-valgrind
 
 FORCE:
 

@@ -35,6 +35,21 @@ if [ ! -x "$PB" ]; then
 fi
 cores=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 
+# The variants this build has (`parbench list`, asked once): the steps below that name variants
+# keep only these, so a build without OpenMP runs everything else.
+variants=$("$PB" list | awk '/^variants/ { v = 1; next } /^[^ ]/ { v = 0 } v')
+avail=$(echo "$variants" | awk '$2 == "available" { print $1 }' | paste -s -d, -)
+echo "$variants" | awk '$2 == "unavailable" { v = $1; $1 = $2 = ""; sub(/^ +/, ""); print "bench: variant " v " is unavailable (" $0 "); the steps that name it leave it out" }' >&2
+
+# only LIST: the variants of LIST this build has.
+only() {
+	l=""
+	for v in $(echo "$1" | tr , ' '); do
+		case ",$avail," in *",$v,"*) l="$l${l:+,}$v" ;; esac
+	done
+	echo "$l"
+}
+
 # Workers: 1, 2, 4, ... up to twice the cores, plus the core count and twice it.
 workers() {
 	max=$(($1 * 2))
@@ -111,13 +126,13 @@ fi
 # 2. Dispatch overhead: sleep tasks of 0 ms, one task per hand-out, 1 and 2 workers; enough tasks
 # for a run of milliseconds (a fork per task costs about a millisecond, so process gets fewer).
 run --append -o "$out" -w sleep -p ms=0 -n "$dispatch_tasks" --tasks "$dispatch_tasks" --chunk 1 -s dynamic \
-	-v serial,threads,pool,shm,openmp -j 1,2 $common
+	-v "$(only serial,threads,pool,shm,openmp)" -j 1,2 $common
 run --append -o "$out" -w sleep -p ms=0 -n "$fork_tasks" --tasks "$fork_tasks" --chunk 1 -s dynamic \
-	-v process -j 1,2 $common
+	-v "$(only process)" -j 1,2 $common
 
 # 3. Process per task against the pool over task lengths (sleep), at the core count.
 run --append -o "$out" -w sleep $lengths -n "$length_tasks" --tasks "$length_tasks" --chunk 1 -s dynamic \
-	-v pool,process -j "$cores" $common
+	-v "$(only pool,process)" -j "$cores" $common
 
 # 4. The tutorials' claims, measured (REPORT.md): chunking against dispatch cost (empty tasks,
 # chunk 1, 16, 256); sleep tasks past the core count (16 tasks of 20 ms on up to 16 workers:
@@ -125,16 +140,16 @@ run --append -o "$out" -w sleep $lengths -n "$length_tasks" --tasks "$length_tas
 # 2 processes (the tutorials' "superlinear 2.5x").
 if [ "$mode" != quick ]; then
 	run --append -o "$out" -w sleep -p ms=0 -n 20000 --tasks 20000 -s dynamic --chunk 1,16,256 \
-		-v threads,pool,shm -j "$cores" $common
-	run --append -o "$out" -w sleep -p ms=20 -n 16 -v pool -j "$(workers 8)" $common
-	run --append -o "$out" -w sumsq -p form=cubic -v serial,threads,pool,process -j 1,"$cores" $common
+		-v "$(only threads,pool,shm)" -j "$cores" $common
+	run --append -o "$out" -w sleep -p ms=20 -n 16 -v "$(only pool)" -j "$(workers 8)" $common
+	run --append -o "$out" -w sumsq -p form=cubic -v "$(only serial,threads,pool,process)" -j 1,"$cores" $common
 	# memory-bound: the array form reads 256 MiB; the pool copies it through pipes, shm does not
 	run --append -o "$out" -w sumsq -p form=array -v all -j "$jlist" $common
 fi
 
 # 5. full: schedules x chunk sizes on the unbalanced primes (trial division), at the core count.
 if [ "$mode" = full ]; then
-	run --append -o "$out" -w primes -p method=trial -v threads,openmp,pool,shm -s static,cyclic,dynamic,guided \
+	run --append -o "$out" -w primes -p method=trial -v "$(only threads,openmp,pool,shm)" -s static,cyclic,dynamic,guided \
 		--chunk 1,16,256 -j "$cores" $common
 fi
 

@@ -70,3 +70,45 @@ no_leftovers() {
 	zombies=$(ps -eo stat,comm | awk '$1 ~ /^Z/ && $2 ~ /parbench/' | wc -l)
 	if [ "$segs" -eq 0 ] && [ "$zombies" -eq 0 ]; then ok "$1"; else fail "$1" "/dev/shm parbench segments: $segs, zombies: $zombies"; fi
 }
+
+# ---- what the build under test has; each is asked once per script and kept in $TMP ----
+# A check that needs something the build or machine lacks prints "# skip: <reason>" instead.
+PB_VERSION="$TMP/pb-version"
+PB_LIST="$TMP/pb-list"
+PB_TOPO="$TMP/pb-topo"
+pb_ask() {
+	[ -s "$1" ] || "$PARBENCH" "$2" >"$1" 2>/dev/null
+}
+
+# have_feature NAME: `parbench --version` says the build has NAME (hwloc, papi, openmp).
+have_feature() {
+	pb_ask "$PB_VERSION" --version
+	grep -Eq "[( ]$1=yes[ ;)]" "$PB_VERSION"
+}
+
+# have_variant V: `parbench list` shows variant V available.
+have_variant() {
+	pb_ask "$PB_LIST" list
+	grep -Eq "^  $1 +available" "$PB_LIST"
+}
+
+# only_variants LIST: the variants of the comma-separated LIST that this build has, comma-separated.
+only_variants() {
+	l=""
+	for v in $(echo "$1" | tr , ' '); do
+		if have_variant "$v"; then l="$l${l:+,}$v"; fi
+	done
+	echo "$l"
+}
+
+# can_bind [POLICY]: `parbench topo`'s binding section says --bind POLICY (default core) works here.
+can_bind() {
+	pb_ask "$PB_TOPO" topo
+	grep -Eq "^  ${1:-core} +yes$" "$PB_TOPO"
+}
+
+# have_perf: `parbench topo` says Linux perf software events are available here.
+have_perf() {
+	pb_ask "$PB_TOPO" topo
+	grep -Eq '^  perf +available' "$PB_TOPO"
+}

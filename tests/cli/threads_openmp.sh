@@ -77,10 +77,10 @@ check "empty tasks: every row verified" rows_ok "$E"
 
 # ---- binding: one PU per worker, and the workers report exactly that CPU ----
 B="$TMP/bind"
-run run -w sumsq -n 1000000 -v $VARIANTS -j 2 -s dynamic -b pu -r 2 -c none -q -o "$B"
-if [ "$RC" -eq 2 ] && grep -q 'bind' "$ERR"; then
-	echo "# skip: binding with -b pu is not available here: $(grep bind "$ERR" | head -n 1)"
+if ! can_bind pu; then
+	echo "# skip: bound runs: topo says -b pu does not work here: $(sed -En 's/^  pu +no: //p' "$PB_TOPO")"
 else
+	run run -w sumsq -n 1000000 -v $VARIANTS -j 2 -s dynamic -b pu -r 2 -c none -q -o "$B"
 	expect_rc "bound run exits 0" 0
 	check "bound: every row verified" rows_ok "$B"
 	check "bound: each worker reports one CPU, and the two differ" \
