@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -403,20 +404,50 @@ static int thread_count(void)
 	return n;
 }
 
+/*
+ * The thread count once it has settled: a thread that pthread_join has
+ * returned for can stay in /proc's count for a moment, until the kernel
+ * releases it, so a single read may include threads already gone.
+ */
+static int settled_thread_count(void)
+{
+	int last = thread_count(), same = 0;
+	for (int i = 0; i < 200 && same < 3; i++) { /* at most 2 s; 3 equal reads 10 ms apart */
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
+		int n = thread_count();
+		same = n == last ? same + 1 : 0;
+		last = n;
+	}
+	return last;
+}
+
+/* Wait (at most 2 s) for the count to reach want; returns the last count seen. */
+static int thread_count_becomes(int want)
+{
+	int n = thread_count();
+	for (int i = 0; i < 200 && n != want; i++) {
+		struct timespec ts = { 0, 10000000 };
+		nanosleep(&ts, NULL);
+		n = thread_count();
+	}
+	return n;
+}
+
 /* open makes exactly `workers` threads; close joins them all. */
 static void test_threads_lifecycle(void **state)
 {
 	(void)state;
-	int before = thread_count();
+	int before = settled_thread_count();
 	assert_true(before >= 1);
 	struct pb_job job = make_job(&wl_hash, 10);
 	struct pb_exec_opts o = { .workers = 3 };
 	char err[256] = "";
 	struct pb_exec *ex = pb_ex_threads.open(&o, &job, err, sizeof err);
 	assert_non_null(ex);
-	assert_int_equal(thread_count(), before + 3);
+	assert_int_equal(thread_count_becomes(before + 3), before + 3);
 	pb_ex_threads.close(ex);
-	assert_int_equal(thread_count(), before);
+	assert_int_equal(thread_count_becomes(before), before);
 	pb_ex_threads.close(NULL);
 }
 
@@ -430,13 +461,13 @@ static void bind_failure(const struct pb_executor *e, const char *who)
 	struct pb_job job = make_job(&wl_hash, 10);
 	struct pb_exec_opts o = { .workers = 2, .places = places };
 	char err[256] = "", want[256];
-	int before = thread_count();
+	int before = settled_thread_count();
 	struct pb_exec *ex = e->open(&o, &job, err, sizeof err);
 	assert_null(ex);
 	snprintf(want, sizeof want, "%s: cannot bind %s 1 to cpus %d", e->name, who, PB_MAX_CPUS - 1);
 	assert_string_equal(err, want);
 	if (strcmp(e->name, "threads") == 0)
-		assert_int_equal(thread_count(), before);
+		assert_int_equal(thread_count_becomes(before), before);
 }
 
 static void test_threads_bind_failure(void **state)
@@ -575,9 +606,9 @@ static void test_threads_create_failure(void **state)
 		struct pb_job job = make_job(&wl_hash, 10);
 		struct pb_exec_opts o = { .workers = 4 };
 		char err[256] = "";
-		int before = thread_count(); /* 1, or 2 when a sanitizer runs its own thread */
+		int before = settled_thread_count(); /* 1, or 2 when a sanitizer runs its own thread */
 		struct pb_exec *ex = pb_ex_threads.open(&o, &job, err, sizeof err);
-		int left = thread_count() - before;
+		int left = thread_count_becomes(before) - before;
 		dprintf(pfd[1], "%s|%d", err, left);
 		_exit(ex ? 1 : 0);
 	}
