@@ -66,8 +66,12 @@ done
 S="$TMP/sleep"
 run run -w sleep -n 8 -p ms=20 -v $VARIANTS -j 4 -s dynamic -r 3 -c none -q -o "$S"
 expect_rc "sleep run exits 0" 0
-check "sleep: 4 workers overlap their sleeps (0.04 s <= wall < 0.12 s)" \
-	awk -F, 'NR > 1 && !($12 >= 0.04 && $12 < 0.12) { print "wall " $12; bad = 1 } END { exit bad }' "$S/raw.csv"
+check "sleep: no repetition beats the ideal 2 x 20 ms (wall >= 0.04 s)" \
+	awk -F, 'NR > 1 && !($12 >= 0.04) { print "wall " $12; bad = 1 } END { exit bad }' "$S/raw.csv"
+# one repetition per variant under 0.12 s proves the overlap (one at a time takes 8 x 20 ms every time);
+# the fastest is judged, so a scheduling hiccup in another repetition does not decide the check
+check "sleep: 4 workers overlap their sleeps (fastest repetition per variant < 0.12 s)" \
+	awk -F, 'NR > 1 { if (!($5 in m) || $12 < m[$5]) m[$5] = $12 } END { for (v in m) if (!(m[v] < 0.12)) { print v " " m[v]; bad = 1 }; exit bad }' "$S/raw.csv"
 
 # ---- empty tasks: the dispatch path alone, with chunk 1 ----
 E="$TMP/empty"
