@@ -112,3 +112,20 @@ have_perf() {
 	pb_ask "$PB_TOPO" topo
 	grep -Eq '^  perf +available' "$PB_TOPO"
 }
+
+# results_agree DIR: DIR/raw.csv has rows, every row is verified, and every variant, worker count,
+# schedule and chunk gave one result per workload, size and parameters (the serial result).
+results_agree() {
+	python3 - "$1/raw.csv" <<'EOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert rows, 'no rows'
+bad = [r for r in rows if r['verified'] != '1']
+assert not bad, 'unverified rows: %d' % len(bad)
+results = {}
+for r in rows:
+	results.setdefault((r['workload'], r['size'], r['params']), set()).add(r['result'])
+for k, v in results.items():
+	assert len(v) == 1, '%s: results differ: %s' % (k, v)
+EOF
+}

@@ -3,20 +3,12 @@
 # and chunk gives the serial result; per-worker CPUs, CPU time of the workers, concurrency.
 . "$(dirname "$0")/lib.sh"
 
-# rows_ok DIR: every row verified; one result per workload, size and parameters; each worker
+# rows_ok DIR: results_agree (lib.sh), and each worker
 # process row lists a CPU list per worker (non-empty for every worker with tasks under static) and has setup_s > 0, user_s + sys_s > 0.
 rows_ok() {
-	python3 - "$1/raw.csv" <<'EOF'
+	results_agree "$1" && python3 - "$1/raw.csv" <<'EOF'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-assert rows, 'no rows'
-bad = [r for r in rows if r['verified'] != '1']
-assert not bad, 'unverified rows: %d' % len(bad)
-results = {}
-for r in rows:
-	results.setdefault((r['workload'], r['size'], r['params']), set()).add(r['result'])
-for k, v in results.items():
-	assert len(v) == 1, '%s: results differ: %s' % (k, v)
 for r in rows:
 	if r['variant'] in ('pool', 'process', 'shm'):
 		cpus = r['cpus'].split(';')

@@ -17,19 +17,12 @@ else
 		"variant 'openmp' is not available: this build has no OpenMP" run -w sumsq -v openmp --quick -o "$TMP/noomp"
 fi
 
-# rows_ok DIR: every row verified, one distinct result per workload, size and parameters, each
+# rows_ok DIR: results_agree (lib.sh), and each
 # parallel row lists one non-empty CPU list per worker, setup_s > 0 and user_s >= 0.
 rows_ok() {
-	python3 - "$1/raw.csv" <<'EOF'
+	results_agree "$1" && python3 - "$1/raw.csv" <<'EOF'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
-bad = [r for r in rows if r['verified'] != '1']
-assert not bad, 'unverified rows: %d' % len(bad)
-results = {}
-for r in rows:
-	results.setdefault((r['workload'], r['size'], r['params']), set()).add(r['result'])
-for k, v in results.items():
-	assert len(v) == 1, '%s: results differ: %s' % (k, v)
 for r in rows:
 	if r['variant'] in ('threads', 'openmp'):
 		cpus = r['cpus'].split(';')
