@@ -4,6 +4,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <regex.h>
@@ -453,7 +455,7 @@ static void test_fork_failure(void **state)
 {
 	(void)state;
 	if (geteuid() != 0) {
-		skip(); /* cannot become nobody; the CLI test covers it with setpriv */
+		SKIP("needs root to become nobody (the CLI test covers it with setpriv)");
 		return;
 	}
 	for (int v = 0; v < NVARIANTS; v++) {

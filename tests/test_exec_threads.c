@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "../harness/executor.h"
 
 extern const struct pb_executor pb_ex_serial, pb_ex_threads, pb_ex_openmp;
@@ -270,7 +272,7 @@ static void test_openmp_matrix(void **state)
 {
 	(void)state;
 	if (!openmp_available())
-		skip();
+		SKIP("this build has no OpenMP");
 	matrix(&pb_ex_openmp);
 }
 
@@ -310,7 +312,7 @@ static void test_openmp_repeated(void **state)
 {
 	(void)state;
 	if (!openmp_available())
-		skip();
+		SKIP("this build has no OpenMP");
 	repeated(&pb_ex_openmp);
 }
 
@@ -355,7 +357,7 @@ static void test_openmp_data(void **state)
 {
 	(void)state;
 	if (!openmp_available())
-		skip();
+		SKIP("this build has no OpenMP");
 	data(&pb_ex_openmp);
 }
 
@@ -385,7 +387,7 @@ static void test_openmp_mismatch(void **state)
 {
 	(void)state;
 	if (!openmp_available())
-		skip();
+		SKIP("this build has no OpenMP");
 	mismatch(&pb_ex_openmp);
 }
 
@@ -480,7 +482,7 @@ static void test_openmp_bind_failure(void **state)
 {
 	(void)state;
 	if (!openmp_available())
-		skip();
+		SKIP("this build has no OpenMP");
 	bind_failure(&pb_ex_openmp, "thread");
 }
 
@@ -494,7 +496,7 @@ static void bound(const struct pb_executor *e)
 {
 	struct pb_cpuset orig;
 	if (pb_pin_get_thread(&orig) != 0 || pb_cpuset_count(&orig) == 0)
-		skip();
+		SKIP("cannot read this thread's affinity");
 	int cpu = -1;
 	for (int c = 0; c < PB_MAX_CPUS && cpu < 0; c++)
 		if (pb_cpuset_isset(&orig, c))
@@ -510,7 +512,7 @@ static void bound(const struct pb_executor *e)
 	struct pb_run_result res;
 	struct pb_exec *ex = e->open(&o, &job, err, sizeof err);
 	if (!ex && strstr(err, "cannot bind"))
-		skip(); /* this build or machine cannot bind */
+		SKIP("this build or machine cannot bind: %s", err);
 	assert_non_null(ex);
 	struct pb_run_req req = make_req(&job, PB_SCHED_DYNAMIC, 64, 1, 2);
 	for (int r = 0; r < 2; r++) {
@@ -545,7 +547,7 @@ static void test_openmp_bound(void **state)
 {
 	(void)state;
 	if (!openmp_available())
-		skip();
+		SKIP("this build has no OpenMP");
 	bound(&pb_ex_openmp);
 }
 
@@ -621,8 +623,7 @@ static void test_threads_create_failure(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	if (WEXITSTATUS(status) == 77) {
-		printf("cannot become an unprivileged user with a process limit here\n");
-		skip();
+		SKIP("cannot become an unprivileged user with a process limit here");
 	}
 	printf("child: %s\n", msg);
 	assert_int_equal(WEXITSTATUS(status), 0);

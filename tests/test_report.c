@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "../harness/commands.h"
 #include "../harness/csv.h"
 #include "../harness/report.h"
@@ -439,7 +441,7 @@ static void test_report_with_gnuplot(void **state)
 {
 	(void)state;
 	if (system("gnuplot --version >/dev/null 2>&1") != 0)
-		skip();
+		SKIP("gnuplot is not installed");
 	char path[600];
 	unsigned char magic[8];
 	write_file("meta.json", "{\"host\": \"testhost\", \"cpu\": {\"model\": \"Test CPU\", \"cores\": 2},"

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 if ! have_perf; then
-	echo "# skip: perf software events are not available here; the perf checks need them"
+	skip "perf counter checks" "perf software events are not available here"
 else
 	# 4 workers on a machine with fewer PUs are preempted: each repetition counts context switches
 	D="$TMP/cs"

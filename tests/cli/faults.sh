@@ -123,5 +123,5 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && command -v prlimit >
 		no_leftovers "$v: fork failure: no zombie, no segment"
 	done
 else
-	echo "# skip: fork failure needs root, setpriv and prlimit, and a parbench user nobody can run"
+	skip "fork failure" "needs root, setpriv and prlimit, and a parbench binary user nobody can run"
 fi

@@ -1,19 +1,31 @@
-# lib.sh: helpers for command-line tests (sourced).  Each check prints "ok - ..." or
-# "not ok - ..." with what was expected and what came; run.sh counts them.
+# lib.sh: helpers for command-line tests (sourced).  Each check prints "ok - ...",
+# "not ok - ..." with what was expected and what came, or "skip - ...: <why>"; run.sh counts them.
 # PARBENCH is the binary under test.
 : "${PARBENCH:?PARBENCH must name the parbench binary}"
 TMP=$(mktemp -d /tmp/parbench-test.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 OUT="$TMP/stdout"
 ERR="$TMP/stderr"
+LIBDIR=$(cd "$(dirname "$0")" && pwd)
+# Every process this script starts carries this tag in its environment, so the leftover check
+# looks at this script's own processes only, never at another copy of the suite running beside it.
+PARBENCH_TEST_TAG="pbtest-$$-$(basename "$TMP")"
+export PARBENCH_TEST_TAG
+PIDS="$TMP/pids" # the pid of every parbench run() started, for the segment check
+: >"$PIDS"
 
 # run ARGS...: runs parbench, keeping stdout, stderr and the status in $OUT, $ERR, $RC.
 run() {
-	"$PARBENCH" "$@" >"$OUT" 2>"$ERR"
+	"$PARBENCH" "$@" >"$OUT" 2>"$ERR" &
+	PB_PID=$!
+	echo "$PB_PID" >>"$PIDS"
+	wait "$PB_PID"
 	RC=$?
 }
 
 ok() { echo "ok - $1"; }
+# skip DESC WHY: a check that cannot run here, and why (counted apart from passes and failures).
+skip() { echo "skip - $1: $2"; }
 fail() {
 	echo "not ok - $1"
 	shift
@@ -64,15 +76,19 @@ csv_col() {
 	awk -F, -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next } c { print $c }' "$1"
 }
 
-# no_leftovers DESC: no parbench segment in /dev/shm, and no child of this shell left as a zombie.
+# no_leftovers DESC: nothing this script started survives: no process carrying its tag, no
+# zombie of one, and no segment, queue, FIFO or socket named by the pid of a parbench it ran
+# (run()'s pids, and the pid in every run id under $TMP).  See leftovers.py.
 no_leftovers() {
-	segs=$(ls /dev/shm 2>/dev/null | grep -c '^parbench-')
-	zombies=$(ps -eo stat,comm | awk '$1 ~ /^Z/ && $2 ~ /parbench/' | wc -l)
-	if [ "$segs" -eq 0 ] && [ "$zombies" -eq 0 ]; then ok "$1"; else fail "$1" "/dev/shm parbench segments: $segs, zombies: $zombies"; fi
+	for m in $(find "$TMP" -name meta.json 2>/dev/null); do
+		sed -n 's/.*"run_id": *"[0-9-]*-\([0-9][0-9]*\)".*/\1/p' "$m"
+	done >>"$PIDS"
+	if left=$(python3 "$LIBDIR/leftovers.py" "$PARBENCH_TEST_TAG" "$PIDS"); then ok "$1"; else
+		fail "$1" "left behind: $left"; fi
 }
 
 # ---- what the build under test has; each is asked once per script and kept in $TMP ----
-# A check that needs something the build or machine lacks prints "# skip: <reason>" instead.
+# A check that needs something the build or machine lacks calls skip with the reason instead.
 PB_VERSION="$TMP/pb-version"
 PB_LIST="$TMP/pb-list"
 PB_TOPO="$TMP/pb-topo"

@@ -51,7 +51,7 @@ if "$PARBENCH" list 2>/dev/null | grep -Eq '^  threads +available'; then
 	check "four schedules written" test "$(csv_col "$D/raw.csv" schedule | sort -u | wc -l)" -eq 4
 	check "every schedule counts pi(1e7) = 664579" all_equal "$D/raw.csv" result 664579
 else
-	echo "# skip: threads variant not available in this build"
+	skip "every schedule on two threads" "the threads variant is not available in this build"
 fi
 
 # Trial division agrees with the sieve.

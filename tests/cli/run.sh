@@ -18,7 +18,7 @@ for v in serial threads pool process shm; do expect_grep "list shows variant $v"
 if have_feature openmp; then
 	expect_grep "list shows variant openmp" "^  openmp +available" "$OUT"
 else
-	echo "# skip: list shows variant openmp: this build has no OpenMP (threads_openmp.sh checks what list says instead)"
+	skip "list shows variant openmp" "this build has no OpenMP (threads_openmp.sh checks what list says instead)"
 fi
 expect_grep "list shows parameters with defaults" '-p method=sieve' "$OUT"
 

@@ -60,7 +60,7 @@ else
 		expect_usage_error "without hwloc, --bind core is refused" "cannot bind: binding needs hwloc; this build has none" \
 			run -w pi -v threads -j 2 --bind core -c auto --quick -r 2 -o "$D"
 	fi
-	echo "# skip: bound threads run with counters: topo says --bind core does not work here; the checks below run unbound"
+	skip "bound threads run with counters" "topo says --bind core does not work here; the checks below run unbound"
 	run run -w pi -v threads -j 2 -c auto --quick -r 2 -o "$D"
 	expect_rc "unbound threads run with counters exits 0" 0
 fi
