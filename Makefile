@@ -43,9 +43,26 @@ ifeq ($(WITH_OPENMP),auto)
 WITH_OPENMP := $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo yes || echo no)
 endif
 
-REQUIRED_PKGS := jansson libpng
-LIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(REQUIRED_PKGS) 2>/dev/null)
-LIBS       := $(shell $(PKG_CONFIG) --libs $(REQUIRED_PKGS) 2>/dev/null) -lm -lrt
+# Required libraries: pkg-config name and the Debian package that provides it.
+REQUIRED_PKGS := jansson:libjansson-dev libpng:libpng-dev
+ifneq ($(filter test-run unit-tests $(BUILD)/tests/%,$(MAKECMDGOALS)),)
+REQUIRED_PKGS += cmocka:libcmocka-dev
+endif
+pc_name = $(firstword $(subst :, ,$(1)))
+deb_name = $(lastword $(subst :, ,$(1)))
+MISSING_DEBS := $(strip $(foreach p,$(REQUIRED_PKGS),$(if $(call have,$(call pc_name,$(p))),,$(call deb_name,$(p)))))
+# Goals that install what they need first (scripts/deps.sh) and then run make again, and goals
+# that compile nothing: they go ahead without the libraries; every other goal stops with the
+# Debian packages to install rather than a compiler error.
+WRAPPER_GOALS := deps clean test test-minimal bench bench-full asan tsan valgrind
+ifneq ($(MISSING_DEBS),)
+ifneq ($(filter-out $(WRAPPER_GOALS),$(or $(MAKECMDGOALS),all)),)
+$(error parbench needs the Debian package(s) $(MISSING_DEBS) (pkg-config finds no $(strip $(foreach p,$(REQUIRED_PKGS),$(if $(call have,$(call pc_name,$(p))),,$(call pc_name,$(p)))))): run 'make deps' as root, or: sudo apt-get install -y $(MISSING_DEBS))
+endif
+endif
+PC_REQUIRED := jansson libpng
+LIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PC_REQUIRED) 2>/dev/null)
+LIBS       := $(shell $(PKG_CONFIG) --libs $(PC_REQUIRED) 2>/dev/null) -lm -lrt
 
 # Feature files: foo.c when the feature is on, foo_none.c when it is off.
 ALL_SRCS := $(wildcard workloads/*.c harness/*.c)
@@ -83,7 +100,7 @@ CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 BUILDINFO := $(BUILD)/gen/buildinfo.h
 
-.PHONY: all test test-minimal unit-tests bench bench-full report perf-check deps clean install asan tsan valgrind FORCE
+.PHONY: all test test-run test-minimal unit-tests bench bench-full report perf-check deps clean install asan tsan valgrind FORCE
 
 all: $(BUILD)/parbench
 
@@ -93,7 +110,9 @@ $(BUILD)/parbench: $(OBJS)
 
 $(BUILD)/obj/harness/exec_openmp.o: FINAL_CFLAGS += -fopenmp
 
-$(BUILD)/obj/%.o: %.c $(BUILDINFO)
+# buildinfo.h is order-only: it must exist before the first compile, and -MMD makes only the
+# objects that really include it (main.c, run.c) depend on its contents.
+$(BUILD)/obj/%.o: %.c | $(BUILDINFO)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(FINAL_CFLAGS) -I$(BUILD)/gen -c -o $@ $<
@@ -108,15 +127,20 @@ $(BUILDINFO): FORCE
 	   echo '#define PB_BUILD_GIT "$(shell git describe --always --dirty 2>/dev/null || echo unknown)"'; \
 	 } > $@.tmp; cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
-$(BUILD)/tests/%: tests/%.c $(LIB_OBJS)
+$(BUILD)/tests/%: tests/%.c $(LIB_OBJS) | $(BUILDINFO)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(FINAL_CFLAGS) $(CMOCKA_CFLAGS) -I$(BUILD)/gen -o $@ $< $(LIB_OBJS) $(FINAL_LDFLAGS) $(LIBS) $(CMOCKA_LIBS)
 
 unit-tests: $(TEST_BINS)
 
-# Unit tests (cmocka) and command-line tests; the last line is "N passed, N failed".
-test: $(BUILD)/parbench $(TEST_BINS)
+# Unit tests (cmocka) and command-line tests; the last line is "N passed, N failed, N skipped".
+# `make test` first installs what is missing (as root; otherwise it prints the apt-get line and
+# stops), then runs make again so that pkg-config finds what was installed.
+test: deps
+	$(Q)$(MAKE) --no-print-directory test-run
+
+test-run: $(BUILD)/parbench $(TEST_BINS)
 	$(Q)PARBENCH=$(abspath $(BUILD)/parbench) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(TEST_BINS)
 
 # The whole test suite on a build without PAPI, hwloc and OpenMP (build-min/).

@@ -19,4 +19,4 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
 fi
 echo "deps: missing Debian packages:$missing" >&2
 echo "deps: run: sudo apt-get update && sudo apt-get install -y$missing" >&2
-exit 1
+exit 2
