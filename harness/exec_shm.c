@@ -20,9 +20,11 @@
 /*
  * The workers are forked once in open and inherit the workload buffers,
  * which pb_buf_alloc already made MAP_SHARED: they compute in place.  A
- * control segment (shm_open + mmap MAP_SHARED, unlinked as soon as every
- * worker has it) carries the run request, the shared task counter, and one
- * slot per worker.  A run: the parent writes the request, posts each
+ * control segment carries the run request, the shared task counter, and one
+ * slot per worker.  It is a memfd (memfd_create: tmpfs shared memory, as
+ * shm_open's, but with no name) mapped MAP_SHARED before the first fork, so
+ * the workers inherit the mapping and no path ever exists that a SIGKILL of
+ * parbench during start-up could strand in /dev/shm.  A run: the parent writes the request, posts each
  * worker's start semaphore, and waits for `workers` posts of done, in short
  * slices, checking between slices that no worker died.
  */
@@ -195,7 +197,6 @@ static void free_exec(struct pb_exec *ex)
 static struct pb_exec *shm_open_exec(const struct pb_exec_opts *o, const struct pb_job *job, char *err,
 				     size_t errlen)
 {
-	char name[64] = "";
 	int fd = -1;
 	struct pb_exec *ex = calloc(1, sizeof *ex);
 	if (ex) {
@@ -216,20 +217,18 @@ static struct pb_exec *shm_open_exec(const struct pb_exec_opts *o, const struct 
 	ex->nsem = -1;
 	ex->ctl_len = sizeof(struct shm_ctl) + (size_t)ex->n * sizeof(struct shm_slot);
 
-	pb_shm_name(name, sizeof name);
-	fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+	fd = memfd_create("parbench-shm-ctl", MFD_CLOEXEC);
 	if (fd < 0) {
-		snprintf(err, errlen, "shm: cannot create segment '%s': %s", name, strerror(errno));
+		snprintf(err, errlen, "shm: cannot create the control segment: %s", strerror(errno));
 		goto fail;
 	}
-	pb_shm_register(name);
 	if (ftruncate(fd, (off_t)ex->ctl_len) != 0) {
-		snprintf(err, errlen, "shm: cannot size segment '%s': %s", name, strerror(errno));
+		snprintf(err, errlen, "shm: cannot size the control segment: %s", strerror(errno));
 		goto fail;
 	}
 	void *p = mmap(NULL, ex->ctl_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
-		snprintf(err, errlen, "shm: cannot map segment '%s': %s", name, strerror(errno));
+		snprintf(err, errlen, "shm: cannot map the control segment: %s", strerror(errno));
 		goto fail;
 	}
 	close(fd);
@@ -258,11 +257,6 @@ static struct pb_exec *shm_open_exec(const struct pb_exec_opts *o, const struct 
 			worker_main(ex->ctl, i, job, o);
 		ex->pids[i] = pid;
 	}
-	/* Every worker has the mapping: the name is no longer needed, and nothing can leak it. */
-	shm_unlink(name);
-	pb_shm_unregister(name);
-	name[0] = '\0';
-
 	if (wait_done(ex, ex->n, "during start-up", err, errlen) != 0)
 		goto fail;
 	for (int i = 0; i < ex->n; i++) {
@@ -277,10 +271,6 @@ fail:
 	kill_all(ex, 0);
 	if (fd >= 0)
 		close(fd);
-	if (name[0]) {
-		shm_unlink(name);
-		pb_shm_unregister(name);
-	}
 	free_exec(ex);
 	return NULL;
 }

@@ -106,6 +106,9 @@ void pb_proc_install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* The process that called pb_fork: a child whose parent is no longer it was orphaned at birth. */
+static pid_t fork_parent;
+
 void pb_proc_child_init(void)
 {
 	for (int i = 0; i < MAX_CHILDREN; i++)
@@ -115,8 +118,11 @@ void pb_proc_child_init(void)
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
-	/* If the parent dies, so does the worker: no orphan outlives a run. */
+	/* If the parent dies, so does the worker: no orphan outlives a run.  A parent killed
+	 * between fork and prctl is missed by the death signal, so the parent is checked after it. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (fork_parent && getppid() != fork_parent)
+		_exit(1);
 }
 
 pid_t pb_fork(void)
@@ -125,6 +131,7 @@ pid_t pb_fork(void)
 	sigset_t all, old;
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
+	fork_parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0)
 		pb_proc_child_init();
