@@ -2,7 +2,9 @@
 #include "executor.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <omp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@ struct oslot {
 
 struct pb_exec {
 	int nworkers;
+	int team; /* threads of the team open started (0: none started yet) */
 	const struct pb_counters_cfg *counters;
 	struct pb_cpuset *places; /* nworkers copies, or NULL when no worker is bound */
 	struct pb_cpuset saved;   /* the main thread's binding at open, restored by close */
@@ -77,7 +80,9 @@ static int bind_failure(const struct pb_exec *ex)
  */
 static void release_team(struct pb_exec *ex)
 {
-	int P = ex->nworkers;
+	int P = ex->team;
+	if (P <= 0)
+		return;
 #pragma omp parallel num_threads(P)
 	{
 		int t = omp_get_thread_num();
@@ -100,6 +105,62 @@ static void openmp_close(struct pb_exec *ex)
 	free(ex->slots);
 	free(ex->places);
 	free(ex);
+}
+
+/*
+ * The largest team this process has started: libgomp keeps its threads for
+ * later regions, so only a larger team creates new ones.
+ */
+static int largest_team = 1;
+
+/* Probe threads wait here until released, so that all of them are alive at once. */
+struct probe_gate {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int open;
+};
+
+static void *probe_thread(void *arg)
+{
+	struct probe_gate *g = arg;
+	pthread_mutex_lock(&g->lock);
+	while (!g->open)
+		pthread_cond_wait(&g->cond, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+	return NULL;
+}
+
+/*
+ * Whether the threads a team of P needs beyond those the runtime already has
+ * can be created now.  libgomp cannot fail a thread creation gracefully: it
+ * prints its own message and exits the process.  So the same number of
+ * threads is created here first, alive at once (a process limit counts them
+ * together), then released and joined; the team is started right after.
+ * 0, or -1 with "openmp: cannot create worker N: <why>" in err.
+ */
+static int probe_team(int P, char *err, size_t errlen)
+{
+	struct probe_gate g = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0 };
+	int extra = P - largest_team, made = 0, rc = 0;
+	if (extra <= 0)
+		return 0;
+	pthread_t *t = malloc((size_t)extra * sizeof *t);
+	if (!t) {
+		snprintf(err, errlen, "openmp: out of memory");
+		return -1;
+	}
+	for (; made < extra && rc == 0; made += rc == 0)
+		rc = pthread_create(&t[made], NULL, probe_thread, &g);
+	if (rc != 0)
+		snprintf(err, errlen, "openmp: cannot create worker %d: %s", largest_team + made, strerror(rc));
+	pthread_mutex_lock(&g.lock);
+	g.open = 1;
+	pthread_cond_broadcast(&g.cond);
+	pthread_mutex_unlock(&g.lock);
+	for (int i = 0; i < made; i++)
+		pthread_join(t[i], NULL);
+	free(t);
+	return rc ? -1 : 0;
 }
 
 /*
@@ -138,6 +199,10 @@ static struct pb_exec *openmp_open(const struct pb_exec_opts *o, const struct pb
 		ex->saved_ok = pb_pin_get_thread(&ex->saved) == 0;
 	}
 
+	if (probe_team(P, err, errlen) != 0) {
+		openmp_close(ex);
+		return NULL;
+	}
 	int team = 0;
 #pragma omp parallel num_threads(P)
 	{
@@ -146,6 +211,9 @@ static struct pb_exec *openmp_open(const struct pb_exec_opts *o, const struct pb
 			team = omp_get_num_threads();
 		bind_self(ex, t);
 	}
+	if (team > largest_team)
+		largest_team = team;
+	ex->team = team;
 	if (team != P) {
 		snprintf(err, errlen, "openmp: the runtime gave %d threads instead of %d (check OMP_THREAD_LIMIT and OMP_DYNAMIC)",
 			 team, P);
@@ -239,6 +307,9 @@ static int openmp_run(struct pb_exec *ex, const struct pb_job *job, const struct
 		ex->slots[t].stat = st;
 		ex->slots[t].used_counters = 1;
 	}
+	if (team > largest_team)
+		largest_team = team;
+	ex->team = team;
 	if (team != P) {
 		snprintf(err, errlen, "openmp: the runtime gave %d threads instead of %d (check OMP_THREAD_LIMIT and OMP_DYNAMIC)",
 			 team, P);

@@ -75,7 +75,7 @@ check "empty tasks: every row verified" rows_ok "$E"
 # ---- binding: one PU per worker, and the workers report exactly that CPU ----
 B="$TMP/bind"
 if ! can_bind pu; then
-	echo "# skip: bound runs: topo says -b pu does not work here: $(sed -En 's/^  pu +no: //p' "$PB_TOPO")"
+	skip "bound runs" "topo says -b pu does not work here: $(sed -En 's/^  pu +no: //p' "$PB_TOPO")"
 else
 	run run -w sumsq -n 1000000 -v $VARIANTS -j 2 -s dynamic -b pu -r 2 -c none -q -o "$B"
 	expect_rc "bound run exits 0" 0
@@ -104,13 +104,17 @@ fi
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null && command -v prlimit >/dev/null && id nobody >/dev/null 2>&1; then
 	chmod 711 "$TMP"
 	mkdir "$TMP/np" && chmod 777 "$TMP/np"
-	( cd "$TMP/np" && ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" prlimit --nproc=6 setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
-		"$PARBENCH" run -w sumsq -n 100000 -v threads -j 16 -r 1 -c none -q -o "$TMP/np/out" ) >"$OUT" 2>"$ERR"
-	RC=$?
-	expect_rc "threads that cannot be created fail the run" 1
-	expect_grep "the error names the worker and the reason" \
-		'^parbench: threads: cannot create worker [0-9]+: Resource temporarily unavailable$' "$ERR"
-	check "no row is written for the failed case" test "$(tail -n +2 "$TMP/np/out/raw.csv" 2>/dev/null | wc -l)" -eq 0
+	for v in $(only_variants threads,openmp | tr , ' '); do
+		( cd "$TMP/np" && ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" prlimit --nproc=6 setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+			"$PARBENCH" run -w sumsq -n 100000 -v $v -j 16 -r 1 -c none -q -o "$TMP/np/$v" ) >"$OUT" 2>"$ERR"
+		RC=$?
+		expect_rc "$v: threads that cannot be created fail the run" 1
+		expect_grep "$v: the error names the worker and the reason, in parbench's words" \
+			"^parbench: $v: cannot create worker [0-9]+: Resource temporarily unavailable\$" "$ERR"
+		expect_no_grep "$v: no message of the runtime's own" 'libgomp' "$ERR"
+		check "$v: no row is written for the failed case" test "$(tail -n +2 "$TMP/np/$v/raw.csv" 2>/dev/null | wc -l)" -eq 0
+		check "$v: meta.json says the run failed" grep -q '"status": "failed"' "$TMP/np/$v/meta.json"
+	done
 else
-	echo "# skip: thread-creation failure needs root (to become nobody), setpriv and prlimit"
+	skip "thread-creation failure" "needs root (to become nobody), setpriv and prlimit"
 fi
