@@ -107,7 +107,8 @@ static void use_perf(struct pb_counters_cfg *cfg)
 }
 
 /* "papi:EV,EV": the named events, all of them countable together, or an error naming the culprit. */
-static int resolve_papi(const char *list, struct pb_counters_cfg *cfg, char *err, size_t errlen)
+static int choose_papi(const char *list, const struct pb_ctr_machine *m, struct pb_counters_cfg *cfg, char *err,
+		       size_t errlen)
 {
 	int n = 0;
 	const char *p = list;
@@ -136,50 +137,67 @@ static int resolve_papi(const char *list, struct pb_counters_cfg *cfg, char *err
 			break;
 		p += l + 1;
 	}
-	if (pb_papi_check_events(cfg->events, n, err, errlen) != 0)
+	if (!m->papi_check || m->papi_check(cfg->events, n, err, errlen) != 0) {
+		if (!m->papi_check)
+			snprintf(err, errlen, "PAPI cannot be asked here");
 		return -1;
+	}
 	cfg->backend = PB_CTR_PAPI;
 	cfg->nevents = n;
 	snprintf(cfg->reason, sizeof cfg->reason, "papi: requested events");
 	return 0;
 }
 
-/* auto: PAPI presets where PAPI has hardware counters, else perf software events, else getrusage. */
-static void resolve_auto(struct pb_counters_cfg *cfg)
+/* auto: PAPI presets where PAPI has hardware counters and a preset, else perf software events, else getrusage. */
+static void choose_auto(const struct pb_ctr_machine *m, struct pb_counters_cfg *cfg)
 {
-	char papi_why[200], perf_why[200];
-	int hw = pb_papi_hw_counters(papi_why, sizeof papi_why);
-	if (hw > 0) {
-		set_events(cfg, PB_CTR_PAPI, papi_presets, (int)(sizeof papi_presets / sizeof papi_presets[0]));
-		cfg->nevents = pb_papi_keep_available(cfg->events, cfg->nevents);
-		if (cfg->nevents > 0) {
-			snprintf(cfg->reason, sizeof cfg->reason, "papi: %d hardware counters; %d of %d presets available",
-				 hw, cfg->nevents, (int)(sizeof papi_presets / sizeof papi_presets[0]));
-			return;
-		}
-		snprintf(papi_why, sizeof papi_why, "%d hardware counters but none of the presets is available", hw);
+	char papi_why[200];
+	if (m->papi_hw > 0 && m->npresets > 0) {
+		cfg->backend = PB_CTR_PAPI;
+		cfg->nevents = m->npresets;
+		memcpy(cfg->events, m->presets, sizeof cfg->events);
+		snprintf(cfg->reason, sizeof cfg->reason, "papi: %d hardware counters; %d of %d presets available",
+			 m->papi_hw, m->npresets, (int)(sizeof papi_presets / sizeof papi_presets[0]));
+		return;
 	}
-	memset(cfg->events, 0, sizeof cfg->events);
-	if (perf_usable(perf_why, sizeof perf_why)) {
+	if (m->papi_hw > 0)
+		snprintf(papi_why, sizeof papi_why, "%d hardware counters but none of the presets is available", m->papi_hw);
+	else
+		snprintf(papi_why, sizeof papi_why, "%s", m->papi_why);
+	if (m->perf) {
 		use_perf(cfg);
 		snprintf(cfg->reason, sizeof cfg->reason, "papi: %s; using perf software events", papi_why);
 		return;
 	}
 	set_events(cfg, PB_CTR_RUSAGE, rusage_events, N_RUSAGE);
-	snprintf(cfg->reason, sizeof cfg->reason, "papi: %.110s; perf: %.110s; using getrusage", papi_why, perf_why);
+	snprintf(cfg->reason, sizeof cfg->reason, "papi: %.110s; perf: %.110s; using getrusage", papi_why, m->perf_why);
 }
 
-int pb_counters_resolve(const char *spec, struct pb_counters_cfg *cfg, char *err, size_t errlen)
+void pb_counters_probe(struct pb_ctr_machine *m)
 {
-	char why[200];
+	memset(m, 0, sizeof *m);
+	m->papi_hw = pb_papi_hw_counters(m->papi_why, sizeof m->papi_why);
+	if (m->papi_hw > 0) {
+		int n = (int)(sizeof papi_presets / sizeof papi_presets[0]);
+		for (int i = 0; i < n; i++)
+			snprintf(m->presets[i], sizeof m->presets[i], "%s", papi_presets[i]);
+		m->npresets = pb_papi_keep_available(m->presets, n);
+	}
+	m->perf = perf_usable(m->perf_why, sizeof m->perf_why);
+	m->papi_check = pb_papi_check_events;
+}
+
+int pb_counters_choose(const char *spec, const struct pb_ctr_machine *m, struct pb_counters_cfg *cfg, char *err,
+		       size_t errlen)
+{
 	memset(cfg, 0, sizeof *cfg);
 	if (strcmp(spec, "none") == 0) {
 		snprintf(cfg->reason, sizeof cfg->reason, "counters off (none requested)");
 	} else if (strcmp(spec, "auto") == 0) {
-		resolve_auto(cfg);
+		choose_auto(m, cfg);
 	} else if (strcmp(spec, "perf") == 0) {
-		if (!perf_usable(why, sizeof why)) {
-			snprintf(err, errlen, "perf software events unavailable: %s", why);
+		if (!m->perf) {
+			snprintf(err, errlen, "perf software events unavailable: %s", m->perf_why);
 			return -1;
 		}
 		use_perf(cfg);
@@ -188,7 +206,7 @@ int pb_counters_resolve(const char *spec, struct pb_counters_cfg *cfg, char *err
 		set_events(cfg, PB_CTR_RUSAGE, rusage_events, N_RUSAGE);
 		snprintf(cfg->reason, sizeof cfg->reason, "rusage: requested");
 	} else if (strncmp(spec, "papi:", 5) == 0) {
-		if (resolve_papi(spec + 5, cfg, err, errlen) != 0) {
+		if (choose_papi(spec + 5, m, cfg, err, errlen) != 0) {
 			memset(cfg, 0, sizeof *cfg);
 			return -1;
 		}
@@ -200,28 +218,31 @@ int pb_counters_resolve(const char *spec, struct pb_counters_cfg *cfg, char *err
 	return 0;
 }
 
+int pb_counters_resolve(const char *spec, struct pb_counters_cfg *cfg, char *err, size_t errlen)
+{
+	struct pb_ctr_machine m;
+	pb_counters_probe(&m);
+	return pb_counters_choose(spec, &m, cfg, err, errlen);
+}
+
 int pb_ctr_backend_available(enum pb_ctr_backend b, char *why, size_t len)
 {
+	struct pb_ctr_machine m;
 	if (len)
 		why[0] = '\0';
-	switch (b) {
-	case PB_CTR_NONE:
-	case PB_CTR_RUSAGE:
+	if (b == PB_CTR_NONE || b == PB_CTR_RUSAGE)
 		return 1;
-	case PB_CTR_PERF:
-		return perf_usable(why, len);
-	case PB_CTR_PAPI:
-		if (pb_papi_hw_counters(why, len) > 0) {
-			char ev[PB_MAX_EVENTS][PB_EVENT_NAME_MAX];
-			int n = (int)(sizeof papi_presets / sizeof papi_presets[0]);
-			for (int i = 0; i < n; i++)
-				snprintf(ev[i], sizeof ev[i], "%s", papi_presets[i]);
-			if (pb_papi_keep_available(ev, n) > 0)
-				return 1;
-			snprintf(why, len, "none of the presets is available");
-		}
-		return 0;
+	pb_counters_probe(&m);
+	if (b == PB_CTR_PERF) {
+		snprintf(why, len, "%s", m.perf_why);
+		return m.perf;
 	}
+	if (m.papi_hw > 0 && m.npresets > 0)
+		return 1;
+	if (m.papi_hw > 0)
+		snprintf(why, len, "%d hardware counters but none of the presets is available", m.papi_hw);
+	else
+		snprintf(why, len, "%s", m.papi_why);
 	return 0;
 }
 

@@ -36,12 +36,33 @@ struct pb_ctr_session {
 const char *pb_ctr_backend_name(enum pb_ctr_backend b);
 
 /*
- * Resolve spec for this machine:
+ * What this machine reports to the counter backends, probed once by
+ * pb_counters_probe: the only input of pb_counters_choose besides the spec,
+ * so the choice is a pure function that a table can test for machines this
+ * one is not (PAPI with no counters, with counters but no preset, with
+ * presets; perf events available or not).
+ */
+struct pb_ctr_machine {
+	int papi_hw;              /* hardware counters PAPI reports; 0: PAPI cannot count here */
+	char papi_why[200];       /* papi_hw == 0: why ("no hardware counters (...)", "this build has no PAPI") */
+	int npresets;             /* of auto's presets (cycles, instructions, L1 and L2 data cache misses),
+				     those available and countable together, in order */
+	char presets[PB_MAX_EVENTS][PB_EVENT_NAME_MAX];
+	int perf;                 /* 1: the perf software events open here */
+	char perf_why[200];       /* perf == 0: why */
+	/* "papi:EV,...": can the named events be counted together?  0, or -1 with why naming the event */
+	int (*papi_check)(char events[][PB_EVENT_NAME_MAX], int n, char *why, size_t len);
+};
+
+void pb_counters_probe(struct pb_ctr_machine *m);
+
+/*
+ * Choose the counters for spec on machine m:
  *   "none"        no counters;
- *   "auto"        PAPI presets (PAPI_TOT_CYC, PAPI_TOT_INS, PAPI_L1_DCM,
- *                 PAPI_L2_DCM, those available) where PAPI has hardware
- *                 counters, else the perf software events, else getrusage;
- *                 cfg->reason says which and why each fallback was taken;
+ *   "auto"        PAPI's available presets where PAPI has hardware counters
+ *                 and at least one preset, else the perf software events,
+ *                 else getrusage; cfg->reason says which and why each
+ *                 fallback was taken;
  *   "perf"        Linux software events on the worker's thread:
  *                 task-clock-ns, context-switches, cpu-migrations, page-faults;
  *   "rusage"      getrusage(RUSAGE_THREAD): context-switches (voluntary +
@@ -50,6 +71,10 @@ const char *pb_ctr_backend_name(enum pb_ctr_backend b);
  * Returns 0; or -1 with a one-line reason when an explicitly requested
  * backend or event is unavailable or the spec is unknown (bad input, exit 2).
  */
+int pb_counters_choose(const char *spec, const struct pb_ctr_machine *m, struct pb_counters_cfg *cfg, char *err,
+		       size_t errlen);
+
+/* pb_counters_choose on this machine (pb_counters_probe). */
 int pb_counters_resolve(const char *spec, struct pb_counters_cfg *cfg, char *err, size_t errlen);
 
 /*

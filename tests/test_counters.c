@@ -78,38 +78,143 @@ static void resolve_ok(const char *spec, struct pb_counters_cfg *cfg)
 		fail_msg("resolve '%s' failed: %s", spec, err);
 }
 
-static void test_auto_consistent_with_papi(void **state)
+/* ---- the backend choice: a pure function of what the machine reports ---- */
+
+/* A fake PAPI that can count PAPI_TOT_CYC and PAPI_TOT_INS, and nothing else. */
+static int check_two(char events[][PB_EVENT_NAME_MAX], int n, char *why, size_t len)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(events[i], "PAPI_TOT_CYC") != 0 && strcmp(events[i], "PAPI_TOT_INS") != 0) {
+			snprintf(why, len, "PAPI event '%s' is not available here", events[i]);
+			return -1;
+		}
+	return 0;
+}
+
+/* A fake PAPI with no counters: every event is refused. */
+static int check_none(char events[][PB_EVENT_NAME_MAX], int n, char *why, size_t len)
+{
+	(void)n;
+	snprintf(why, len, "PAPI event '%s' cannot be counted: no hardware counters", events[0]);
+	return -1;
+}
+
+enum { NO_COUNTERS, NO_PRESET, PRESETS, NO_PAPI_BUILD };
+
+static void fake_machine(struct pb_ctr_machine *m, int papi, int perf)
+{
+	memset(m, 0, sizeof *m);
+	switch (papi) {
+	case NO_COUNTERS:
+		snprintf(m->papi_why, sizeof m->papi_why, "no hardware counters (PAPI_num_cmp_hwctrs(0) = 0)");
+		m->papi_check = check_none;
+		break;
+	case NO_PRESET: /* the KVM guest: 6 counters, none of the presets */
+		m->papi_hw = 6;
+		m->papi_check = check_none;
+		break;
+	case PRESETS:
+		m->papi_hw = 6;
+		m->npresets = 2;
+		snprintf(m->presets[0], sizeof m->presets[0], "PAPI_TOT_CYC");
+		snprintf(m->presets[1], sizeof m->presets[1], "PAPI_TOT_INS");
+		m->papi_check = check_two;
+		break;
+	default:
+		snprintf(m->papi_why, sizeof m->papi_why, "this build has no PAPI");
+		break;
+	}
+	m->perf = perf;
+	if (!perf)
+		snprintf(m->perf_why, sizeof m->perf_why, "perf_event_open(task-clock-ns): Permission denied (perf_event_paranoid = 4)");
+}
+
+static void test_choice_table(void **state)
 {
 	(void)state;
-	struct pb_counters_cfg cfg;
-	char why[256] = "";
-	resolve_ok("auto", &cfg);
-	print_message("auto -> %s: %s\n", pb_ctr_backend_name(cfg.backend), cfg.reason);
-	int hw = pb_papi_hw_counters(why, sizeof why); /* PAPI's own report (PAPI_num_cmp_hwctrs) */
-	if (hw > 0) {
-		assert_int_equal(cfg.backend, PB_CTR_PAPI);
-		assert_true(cfg.nevents >= 1 && cfg.nevents <= 4);
-		for (int i = 0; i < cfg.nevents; i++)
-			assert_int_equal(strncmp(cfg.events[i], "PAPI_", 5), 0);
-		return;
+	static const char *const papi_name[] = { "no counters", "counters, no preset", "presets", "no PAPI build" };
+	static const struct {
+		const char *spec;
+		int papi, perf;
+		int rc;
+		enum pb_ctr_backend backend;
+		int nevents;
+		const char *first_event;
+		const char *text; /* in the reason (rc 0) or in the error (rc -1) */
+	} t[] = {
+		{ "auto", NO_COUNTERS, 1, 0, PB_CTR_PERF, 4, "task-clock-ns", "papi: no hardware counters (PAPI_num_cmp_hwctrs(0) = 0); using perf software events" },
+		{ "auto", NO_COUNTERS, 0, 0, PB_CTR_RUSAGE, 2, "context-switches", "perf: perf_event_open(task-clock-ns): Permission denied" },
+		{ "auto", NO_PRESET, 1, 0, PB_CTR_PERF, 4, "task-clock-ns", "papi: 6 hardware counters but none of the presets is available; using perf software events" },
+		{ "auto", NO_PRESET, 0, 0, PB_CTR_RUSAGE, 2, "context-switches", "none of the presets is available; perf: perf_event_open" },
+		{ "auto", PRESETS, 1, 0, PB_CTR_PAPI, 2, "PAPI_TOT_CYC", "papi: 6 hardware counters; 2 of 4 presets available" },
+		{ "auto", PRESETS, 0, 0, PB_CTR_PAPI, 2, "PAPI_TOT_CYC", "papi: 6 hardware counters; 2 of 4 presets available" },
+		{ "auto", NO_PAPI_BUILD, 1, 0, PB_CTR_PERF, 4, "task-clock-ns", "papi: this build has no PAPI; using perf software events" },
+		{ "auto", NO_PAPI_BUILD, 0, 0, PB_CTR_RUSAGE, 2, "context-switches", "using getrusage" },
+		{ "none", PRESETS, 1, 0, PB_CTR_NONE, 0, NULL, "counters off" },
+		{ "none", NO_COUNTERS, 0, 0, PB_CTR_NONE, 0, NULL, "counters off" },
+		{ "perf", PRESETS, 1, 0, PB_CTR_PERF, 4, "task-clock-ns", "perf: requested" },
+		{ "perf", NO_PRESET, 0, -1, PB_CTR_NONE, 0, NULL, "perf software events unavailable: perf_event_open(task-clock-ns)" },
+		{ "rusage", PRESETS, 1, 0, PB_CTR_RUSAGE, 2, "context-switches", "rusage: requested" },
+		{ "rusage", NO_COUNTERS, 0, 0, PB_CTR_RUSAGE, 2, "context-switches", "rusage: requested" },
+		{ "papi:PAPI_TOT_INS", PRESETS, 0, 0, PB_CTR_PAPI, 1, "PAPI_TOT_INS", "papi: requested events" },
+		{ "papi:PAPI_TOT_CYC,PAPI_TOT_INS", PRESETS, 1, 0, PB_CTR_PAPI, 2, "PAPI_TOT_CYC", "papi: requested events" },
+		{ "papi:PAPI_L1_DCM", PRESETS, 1, -1, PB_CTR_NONE, 0, NULL, "PAPI event 'PAPI_L1_DCM' is not available here" },
+		{ "papi:PAPI_TOT_CYC", NO_PRESET, 1, -1, PB_CTR_NONE, 0, NULL, "cannot be counted: no hardware counters" },
+		{ "papi:PAPI_TOT_CYC", NO_COUNTERS, 1, -1, PB_CTR_NONE, 0, NULL, "cannot be counted" },
+		{ "papi:PAPI_TOT_CYC", NO_PAPI_BUILD, 1, -1, PB_CTR_NONE, 0, NULL, "PAPI cannot be asked here" },
+		{ "papi:", PRESETS, 1, -1, PB_CTR_NONE, 0, NULL, "names no event" },
+		{ "papi:PAPI_TOT_CYC,,X", PRESETS, 1, -1, PB_CTR_NONE, 0, NULL, "empty event name" },
+		{ "cycles", PRESETS, 1, -1, PB_CTR_NONE, 0, NULL, "unknown counter spec 'cycles'" },
+		{ "", NO_COUNTERS, 1, -1, PB_CTR_NONE, 0, NULL, "unknown counter spec ''" },
+	};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct pb_ctr_machine m;
+		struct pb_counters_cfg cfg;
+		char err[256] = "";
+		fake_machine(&m, t[i].papi, t[i].perf);
+		int rc = pb_counters_choose(t[i].spec, &m, &cfg, err, sizeof err);
+		const char *text = rc == 0 ? cfg.reason : err;
+		int ok = rc == t[i].rc && strstr(text, t[i].text) != NULL;
+		if (ok && rc == 0)
+			ok = cfg.backend == t[i].backend && cfg.nevents == t[i].nevents &&
+			     (!t[i].first_event || strcmp(cfg.events[0], t[i].first_event) == 0);
+		if (!ok) {
+			print_message("spec '%s', PAPI %s, perf %s: expected rc %d, backend %s, %d events, '%s'\n"
+				      "   got rc %d, backend %s, %d events (first '%s'), '%s'\n",
+				      t[i].spec, papi_name[t[i].papi], t[i].perf ? "yes" : "no", t[i].rc,
+				      pb_ctr_backend_name(t[i].backend), t[i].nevents, t[i].text, rc,
+				      pb_ctr_backend_name(cfg.backend), rc == 0 ? cfg.nevents : 0,
+				      rc == 0 && cfg.nevents ? cfg.events[0] : "", text);
+			bad++;
+		}
 	}
-	assert_int_not_equal(cfg.backend, PB_CTR_PAPI);
-	if (have_papi())
-		assert_non_null(strstr(cfg.reason, "papi: no hardware counters (PAPI_num_cmp_hwctrs(0) = 0"));
-	else
-		assert_non_null(strstr(cfg.reason, "papi: this build has no PAPI"));
-	char pwhy[256];
-	if (pb_ctr_backend_available(PB_CTR_PERF, pwhy, sizeof pwhy)) {
-		assert_int_equal(cfg.backend, PB_CTR_PERF);
-		assert_non_null(strstr(cfg.reason, "using perf software events"));
-		assert_int_equal(cfg.nevents, 4);
-		assert_string_equal(cfg.events[0], "task-clock-ns");
-		assert_string_equal(cfg.events[1], "context-switches");
-		assert_string_equal(cfg.events[2], "cpu-migrations");
-		assert_string_equal(cfg.events[3], "page-faults");
-	} else {
-		assert_int_equal(cfg.backend, PB_CTR_RUSAGE);
-		assert_non_null(strstr(cfg.reason, "using getrusage"));
+	assert_int_equal(bad, 0);
+}
+
+/* On this machine, resolve is the choice over what the probe saw, whatever the machine is. */
+static void test_resolve_is_choice_of_probe(void **state)
+{
+	(void)state;
+	static const char *const specs[] = { "auto", "none", "perf", "rusage", "papi:PAPI_TOT_CYC" };
+	struct pb_ctr_machine m;
+	pb_counters_probe(&m);
+	print_message("this machine: PAPI %d counters, %d presets (%s); perf %s (%s)\n", m.papi_hw, m.npresets,
+		      m.papi_why, m.perf ? "yes" : "no", m.perf_why);
+	if (!have_papi())
+		assert_non_null(strstr(m.papi_why, "this build has no PAPI"));
+	assert_true(m.npresets == 0 || m.papi_hw > 0);
+	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+		struct pb_counters_cfg a, b;
+		char ea[256] = "", eb[256] = "";
+		int ra = pb_counters_resolve(specs[i], &a, ea, sizeof ea);
+		int rb = pb_counters_choose(specs[i], &m, &b, eb, sizeof eb);
+		assert_int_equal(ra, rb);
+		if (ra == 0) {
+			assert_int_equal(a.backend, b.backend);
+			assert_int_equal(a.nevents, b.nevents);
+			assert_string_equal(a.reason, b.reason);
+		}
 	}
 }
 
@@ -449,7 +554,8 @@ static void test_describe(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_auto_consistent_with_papi),
+		cmocka_unit_test(test_choice_table),
+		cmocka_unit_test(test_resolve_is_choice_of_probe),
 		cmocka_unit_test(test_explicit_papi),
 		cmocka_unit_test(test_bad_specs),
 		cmocka_unit_test(test_none_does_nothing),
