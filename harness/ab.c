@@ -1,11 +1,14 @@
 /* ab.c: parbench ab: two builds run interleaved on the same matrix, then compared (and confirmed). */
 #include "commands.h"
 #include "compare.h"
-#include "csv.h"
+#include "options.h"
+#include "plan.h"
 #include "proc.h"
 #include "results.h"
+#include "schema.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -32,8 +35,7 @@ struct ab {
 	struct pb_compare_opts copts;
 };
 
-
-/* snprintf for paths (vsnprintf: lengths are bounded by OUT_MAX, checked when --out is parsed). */
+/* snprintf for paths (lengths are bounded by OUT_MAX, checked when --out is parsed). */
 static void pathf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void pathf(char *buf, size_t len, const char *fmt, ...)
 {
@@ -73,35 +75,59 @@ static void dirlist_free(struct dirlist *l)
 	memset(l, 0, sizeof *l);
 }
 
-/* mkdir -p; 0 or -1 (errno set). */
-static int mkdir_p(const char *path)
-{
-	char buf[4096];
-	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-			return -1;
-		*p = '/';
-	}
-	return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-/* The binary exists, is a regular file and executable; else print why and return -1. */
+/*
+ * The binary is a parbench: a regular executable file whose --version says
+ * "parbench ...".  Anything else is refused before a round runs (exit 2).
+ */
 static int check_binary(const char *path)
 {
 	struct stat st;
+	char line[256] = "";
+	int p[2];
 	if (stat(path, &st) != 0) {
 		pb_err("ab: cannot run '%s': %s", path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || access(path, X_OK) != 0) {
 		pb_err("ab: cannot run '%s': not an executable file", path);
+		return -1;
+	}
+	if (pipe(p) != 0) {
+		pb_err("ab: cannot run '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid_t pid = pb_fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		dup2(p[1], STDOUT_FILENO);
+		if (null >= 0) {
+			dup2(null, STDIN_FILENO);
+			dup2(null, STDERR_FILENO);
+		}
+		execl(path, path, "--version", (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	if (pid > 0) {
+		size_t n = 0;
+		ssize_t got;
+		while (n + 1 < sizeof line && (got = read(p[0], line + n, sizeof line - 1 - n)) != 0) {
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0)
+				break;
+			n += (size_t)got;
+		}
+		line[n] = '\0';
+		int status;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+		pb_proc_unregister(pid);
+	}
+	close(p[0]);
+	if (strncmp(line, "parbench ", 9) != 0) {
+		pb_err("ab: cannot run '%s': not a parbench build ('%s --version' does not say parbench)", path, path);
 		return -1;
 	}
 	return 0;
@@ -135,7 +161,8 @@ static int run_child(const struct ab *ab, int which, char **extra, int nextra, c
 	argv[argc++] = (char *)dir;
 	argv[argc] = NULL;
 
-	int log = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	/* O_EXCL: --out was checked to be new or empty, so no earlier log is ever truncated */
+	int log = open(logpath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (log < 0) {
 		pb_err("ab: cannot write '%s': %s", logpath, strerror(errno));
 		free(argv);
@@ -184,109 +211,91 @@ struct rep_count {
 	int next;
 };
 
+/* Append the rows of one round's raw.csv to b, rep renumbered per case across rounds. */
+static int gather_one(const char *dir, struct rep_count **cnt, size_t *ncnt, size_t *capcnt, struct pb_strbuf *b)
+{
+	struct pb_raw raw;
+	char file[PATH_LEN], err[1024];
+	pathf(file, sizeof file, "%s/raw.csv", dir);
+	if (pb_raw_read(file, &raw, err, sizeof err) != 0) {
+		pb_err("ab: %s", err);
+		return -1;
+	}
+	int rc = 0;
+	for (size_t i = 0; i < raw.nrows && rc == 0; i++) {
+		struct pb_raw_row row = raw.rows[i];
+		size_t c;
+		for (c = 0; c < *ncnt; c++)
+			if (pb_case_key_equal(&(*cnt)[c].key, &row))
+				break;
+		if (c == *ncnt) {
+			if (*ncnt == *capcnt) {
+				size_t nc = *capcnt ? *capcnt * 2 : 16;
+				struct rep_count *n2 = realloc(*cnt, nc * sizeof *n2);
+				if (!n2) {
+					pb_err("ab: out of memory");
+					rc = -1;
+					break;
+				}
+				*cnt = n2;
+				*capcnt = nc;
+			}
+			(*cnt)[c].key = row;
+			(*cnt)[c].key.cpus = NULL;
+			(*cnt)[c].next = 1;
+			(*ncnt)++;
+		}
+		row.rep = (*cnt)[c].next++;
+		if (pb_row_format(&pb_raw_table, &row, b, err, sizeof err) != 0) {
+			pb_err("ab: '%s' row %zu: %s", file, i + 1, err);
+			rc = -1;
+		}
+	}
+	pb_raw_free(&raw);
+	return rc;
+}
+
 /*
- * Concatenate the raw.csv files of dirs into dest/raw.csv (written to a
- * temporary file, then renamed), rep renumbered per case in order; copies the
- * first directory's meta.json.  0, or -1 with the error printed.
+ * Concatenate the raw.csv files of dirs into dest/raw.csv (written
+ * atomically), rep renumbered per case in order; copies the first
+ * directory's meta.json.  0, or -1 with the error printed.
  */
 static int gather(const struct dirlist *dirs, const char *dest)
 {
-	char path[PATH_LEN], tmp[PATH_LEN], err[1024];
+	char path[PATH_LEN], err[PATH_LEN + 256];
 	struct rep_count *cnt = NULL;
 	size_t ncnt = 0, capcnt = 0;
-	FILE *out = NULL;
+	struct pb_strbuf b = { 0 };
 	int rc = -1;
-	if (mkdir_p(dest) != 0) {
+	if (pb_mkdir_p(dest, NULL, 0) != 0) {
 		pb_err("ab: cannot create '%s': %s", dest, strerror(errno));
 		return -1;
 	}
+	pb_table_header(&pb_raw_table, &b);
+	for (size_t d = 0; d < dirs->n; d++)
+		if (gather_one(dirs->dirs[d], &cnt, &ncnt, &capcnt, &b) != 0)
+			goto done;
 	pathf(path, sizeof path, "%s/raw.csv", dest);
-	pathf(tmp, sizeof tmp, "%s.tmp", path);
-	if (!(out = fopen(tmp, "w"))) {
-		pb_err("ab: cannot write '%s': %s", tmp, strerror(errno));
-		return -1;
-	}
-	fprintf(out, "%s\n", PB_RAW_COLUMNS);
-	for (size_t d = 0; d < dirs->n; d++) {
-		struct pb_raw raw;
-		struct pb_csv csv;
-		char file[PATH_LEN];
-		pathf(file, sizeof file, "%s/raw.csv", dirs->dirs[d]);
-		if (pb_raw_read(file, &raw, err, sizeof err) != 0) {
-			pb_err("ab: %s", err);
-			goto done;
-		}
-		if (pb_csv_read(file, &csv, err, sizeof err) != 0) {
-			pb_raw_free(&raw);
-			pb_err("ab: %s", err);
-			goto done;
-		}
-		for (size_t i = 0; i < raw.nrows; i++) {
-			size_t c;
-			for (c = 0; c < ncnt; c++)
-				if (pb_case_key_equal(&cnt[c].key, &raw.rows[i]))
-					break;
-			if (c == ncnt) {
-				if (ncnt == capcnt) {
-					size_t nc = capcnt ? capcnt * 2 : 16;
-					struct rep_count *n2 = realloc(cnt, nc * sizeof *n2);
-					if (!n2) {
-						pb_csv_free(&csv);
-						pb_raw_free(&raw);
-						pb_err("ab: out of memory");
-						goto done;
-					}
-					cnt = n2;
-					capcnt = nc;
-				}
-				cnt[ncnt].key = raw.rows[i];
-				cnt[ncnt++].next = 1;
-			}
-			char line[8192], rep[24];
-			size_t pos = 0;
-			snprintf(rep, sizeof rep, "%d", cnt[c].next++);
-			for (size_t f = 0; f < csv.ncols; f++)
-				pb_csv_field(line, sizeof line, &pos, f == 10 ? rep : csv.rows[i + 1][f], f + 1 == csv.ncols);
-			fputs(line, out);
-		}
-		pb_csv_free(&csv);
-		pb_raw_free(&raw);
-	}
-	if (fflush(out) != 0 || ferror(out)) {
-		pb_err("ab: cannot write '%s': %s", tmp, strerror(errno));
-		goto done;
-	}
-	if (fclose(out) != 0) {
-		out = NULL;
-		pb_err("ab: cannot write '%s': %s", tmp, strerror(errno));
-		goto done;
-	}
-	out = NULL;
-	if (rename(tmp, path) != 0) {
-		pb_err("ab: cannot rename '%s': %s", tmp, strerror(errno));
+	if (b.oom || pb_write_file_atomic(path, b.s, b.len, err, sizeof err) != 0) {
+		pb_err("ab: %s", b.oom ? "out of memory" : err);
 		goto done;
 	}
 	/* meta.json of the first round: the machine and build facts */
-	char meta[PATH_LEN], meta_dest[PATH_LEN];
+	char meta[PATH_LEN], *data;
+	size_t len;
 	pathf(meta, sizeof meta, "%s/meta.json", dirs->dirs[0]);
-	pathf(meta_dest, sizeof meta_dest, "%s/meta.json", dest);
-	FILE *mi = fopen(meta, "r"), *mo = mi ? fopen(meta_dest, "w") : NULL;
-	if (mi && mo) {
-		char buf[8192];
-		size_t got;
-		while ((got = fread(buf, 1, sizeof buf, mi)) > 0)
-			fwrite(buf, 1, got, mo);
+	pathf(path, sizeof path, "%s/meta.json", dest);
+	if (pb_read_file(meta, &data, &len, err, sizeof err) == 0) {
+		int w = pb_write_file_atomic(path, data, len, err, sizeof err);
+		free(data);
+		if (w != 0) {
+			pb_err("ab: %s", err);
+			goto done;
+		}
 	}
-	if (mi)
-		fclose(mi);
-	if (mo)
-		fclose(mo);
 	rc = 0;
 done:
-	if (out) {
-		fclose(out);
-		unlink(tmp);
-	}
+	free(b.s);
 	free(cnt);
 	return rc;
 }
@@ -304,7 +313,7 @@ static int rounds(const struct ab *ab, const char *base, char ***extra, const in
 	char dir[PATH_LEN], what[128], sub[PATH_LEN];
 	int rc = 0;
 	pathf(dir, sizeof dir, "%s/rounds", base);
-	if (mkdir_p(dir) != 0) {
+	if (pb_mkdir_p(dir, NULL, 0) != 0) {
 		pb_err("ab: cannot create '%s': %s", dir, strerror(errno));
 		return 2;
 	}
@@ -338,89 +347,6 @@ static int rounds(const struct ab *ab, const char *base, char ***extra, const in
 	return rc;
 }
 
-/* Does option opt (as typed) of run take a value in the next argument? */
-static int run_option_takes_value(const char *opt)
-{
-	static const char *const with_value[] = {
-		"-w", "--workload", "-v", "--variant", "-j", "--workers", "-n", "--size", "-p", "--param",
-		"--tasks", "--chunk", "-s", "--schedule", "-b", "--bind", "--order", "-r", "--reps", "--warmup",
-		"-c", "--counters", "-o", "--out", "--timeout", NULL,
-	};
-	for (int i = 0; with_value[i]; i++)
-		if (strcmp(opt, with_value[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* Is opt (without its value) one of run's matrix options, which --confirm replaces per case? */
-static int run_option_is_matrix(const char *opt)
-{
-	static const char *const matrix[] = {
-		"-w", "--workload", "-v", "--variant", "-j", "--workers", "-n", "--size", "-p", "--param",
-		"--tasks", "--chunk", "-s", "--schedule", "-b", "--bind", "--order", NULL,
-	};
-	char name[64];
-	size_t l = strcspn(opt, "=");
-	if (opt[0] == '-' && opt[1] != '-' && opt[1])
-		l = 2; /* -wpi: the option is -w */
-	snprintf(name, sizeof name, "%.*s", (int)(l < sizeof name ? l : sizeof name - 1), opt);
-	for (int i = 0; matrix[i]; i++)
-		if (strcmp(name, matrix[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* The run options selecting exactly case k: -w -n -v -j --tasks --chunk -s -p... -b [--order]. */
-static int case_options(const struct pb_raw_row *k, char ***out, int *nout)
-{
-	char buf[1024];
-	char **v = calloc(64, sizeof *v);
-	int n = 0;
-	if (!v)
-		return -1;
-#define ADD(...) do { snprintf(buf, sizeof buf, __VA_ARGS__); if (n >= 62 || !(v[n++] = strdup(buf))) goto oom; } while (0)
-	ADD("-w");
-	ADD("%s", k->workload);
-	ADD("-n");
-	ADD("%llu", k->size);
-	ADD("-v");
-	ADD("%s", k->variant);
-	ADD("-j");
-	ADD("%d", k->workers);
-	ADD("--tasks");
-	ADD("%llu", k->tasks);
-	ADD("--chunk");
-	ADD("%llu", k->chunk);
-	ADD("-s");
-	ADD("%s", k->schedule);
-	/* params: "k=v;k=v" (run.c) */
-	char params[sizeof k->params];
-	snprintf(params, sizeof params, "%s", k->params);
-	for (char *save = NULL, *p = strtok_r(params, ";", &save); p; p = strtok_r(NULL, ";", &save)) {
-		ADD("-p");
-		ADD("%s", p);
-	}
-	/* bind: "none" or "POLICY-ORDER" (run.c) */
-	const char *dash = strchr(k->bind, '-');
-	ADD("-b");
-	if (dash) {
-		ADD("%.*s", (int)(dash - k->bind), k->bind);
-		ADD("--order");
-		ADD("%s", dash + 1);
-	} else {
-		ADD("%s", k->bind);
-	}
-#undef ADD
-	*out = v;
-	*nout = n;
-	return 0;
-oom:
-	for (int i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-	return -1;
-}
-
 static void usage(FILE *f)
 {
 	fputs("usage: parbench ab OLD_BINARY NEW_BINARY [--rounds R] [--confirm K] [--out DIR]\n"
@@ -429,7 +355,8 @@ static void usage(FILE *f)
 	      "(default 5; -r sets the repetitions per round, default 2), gathers DIR/a/raw.csv (OLD)\n"
 	      "and DIR/b/raw.csv (NEW), and compares them as `parbench compare` does.  --confirm K\n"
 	      "re-runs the cases found slower K more times (interleaved) and reports a regression\n"
-	      "only if every re-run confirms it.  Exit status as compare: 1 regression, 0 none, 2 error.\n",
+	      "only if every re-run confirms it.  DIR (default results/ab-<time>) must be new or empty.\n"
+	      "Exit status as compare: 1 regression, 0 none, 2 error.\n",
 	      f);
 }
 
@@ -448,33 +375,242 @@ static int count_value(const char *opt, const char *val, long lo, long hi, long 
 }
 
 /* The value of option argv[*i] (--opt=value, -xVALUE or the next argument), or NULL. */
-static const char *option_value(int argc, char **argv, int *i, const char *name, size_t nl)
+static const char *option_value(int argc, char **argv, int *i)
 {
-	const char *a = argv[*i];
-	if (a[nl] == '=')
-		return a + nl + 1;
-	if (a[nl] && name[1] != '-')
-		return a + nl;
+	const char *a = argv[*i], *eq = strchr(a, '=');
+	if (a[1] == '-' && eq)
+		return eq + 1;
+	if (a[1] != '-' && a[2])
+		return a + 2;
 	return *i + 1 < argc ? argv[++*i] : NULL;
 }
 
 /* Does argv option a name the option long or short (with =value or attached value)? */
-static size_t matches(const char *a, const char *lng, const char *shrt)
+static int matches(const char *a, const char *lng, const char *shrt)
 {
 	size_t l = strlen(lng);
 	if (strncmp(a, lng, l) == 0 && (a[l] == '\0' || a[l] == '='))
-		return l;
-	if (shrt && strncmp(a, shrt, 2) == 0)
+		return 1;
+	return shrt && strncmp(a, shrt, 2) == 0;
+}
+
+/*
+ * ab's own options, compare's, or run's (taken from run's option table and
+ * passed through with their values; -r and -o are ab's).  0, or 2 with the
+ * error printed; -1 for --help.
+ */
+static int parse_args(int argc, char **argv, struct ab *ab)
+{
+	char err[512];
+	int nbin = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val;
+		const struct pb_opt *ro;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout);
+			return -1;
+		}
+		int r = pb_compare_parse_option(argc, argv, &i, &ab->copts, err, sizeof err);
+		if (r < 0) {
+			pb_err("ab: %s", err);
+			return 2;
+		}
+		if (r > 0)
+			continue;
+		if (matches(a, "--rounds", NULL)) {
+			if (count_value("--rounds", option_value(argc, argv, &i), 1, 1000, &ab->rounds))
+				return 2;
+		} else if (matches(a, "--confirm", NULL)) {
+			if (count_value("--confirm", option_value(argc, argv, &i), 0, 100, &ab->confirm))
+				return 2;
+		} else if (matches(a, "--reps", "-r")) {
+			if (count_value("--reps", option_value(argc, argv, &i), 1, 100000, &ab->reps))
+				return 2;
+		} else if (matches(a, "--out", "-o")) {
+			if (!(val = option_value(argc, argv, &i)) || !*val) {
+				pb_err("ab: option '--out' needs a value");
+				return 2;
+			}
+			if (strlen(val) > OUT_MAX) {
+				pb_err("ab: bad value for --out: longer than %d characters", OUT_MAX);
+				return 2;
+			}
+			snprintf(ab->out, sizeof ab->out, "%s", val);
+		} else if ((ro = pb_opt_find(pb_run_tables, a))) {
+			/* a run option: passed through with its value */
+			ab->run_args[ab->nrun++] = argv[i];
+			int attached = a[1] == '-' ? strchr(a, '=') != NULL : a[2] != '\0';
+			if (ro->arg && !attached) {
+				if (i + 1 >= argc) {
+					pb_err("ab: option '%s' needs a value", a);
+					return 2;
+				}
+				ab->run_args[ab->nrun++] = argv[++i];
+			}
+		} else if (a[0] == '-' && a[1]) {
+			pb_err("ab: unknown option '%s' (see 'parbench ab --help' and 'parbench run --help')", a);
+			return 2;
+		} else if (nbin < 2) {
+			ab->bin[nbin++] = a;
+		} else {
+			pb_err("ab: unexpected argument '%s': expected OLD_BINARY NEW_BINARY, then options", a);
+			return 2;
+		}
+	}
+	if (nbin < 2) {
+		pb_err("ab: expected OLD_BINARY and NEW_BINARY");
 		return 2;
+	}
 	return 0;
+}
+
+/* --out: new, or an empty directory: an earlier ab's rounds and logs are never overwritten. */
+static int prepare_out(struct ab *ab)
+{
+	if (!ab->out[0]) {
+		time_t now = time(NULL);
+		struct tm tm;
+		localtime_r(&now, &tm);
+		strftime(ab->out, sizeof ab->out, "results/ab-%Y%m%d-%H%M%S", &tm);
+	}
+	DIR *d = opendir(ab->out);
+	if (d) {
+		struct dirent *e;
+		int used = 0;
+		while (!used && (e = readdir(d)))
+			used = strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+		closedir(d);
+		if (used) {
+			pb_err("ab: '%s' is not empty (it may hold an earlier ab run); give a new --out", ab->out);
+			return -1;
+		}
+	}
+	if (pb_mkdir_p(ab->out, NULL, 0) != 0) {
+		pb_err("ab: cannot create '%s': %s", ab->out, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Drop the user's matrix options (--confirm replaces them per case); keep the rest (--warmup, -c, ...). */
+static void keep_non_matrix(struct ab *ab)
+{
+	int keep = 0;
+	for (int i = 0; i < ab->nrun; i++) {
+		const char *a = ab->run_args[i];
+		const struct pb_opt *ro = pb_opt_find(pb_run_tables, a);
+		int attached = a[1] == '-' ? strchr(a, '=') != NULL : a[2] != '\0';
+		int takes = ro && ro->arg && !attached && i + 1 < ab->nrun;
+		if (ro && (ro->flags & PB_OPT_MATRIX)) {
+			i += takes;
+			continue;
+		}
+		ab->run_args[keep++] = ab->run_args[i];
+		if (takes)
+			ab->run_args[keep++] = ab->run_args[++i];
+	}
+	ab->nrun = keep;
+}
+
+/* The slower cases of first, and the run options that select each. */
+struct slow_set {
+	size_t n;
+	struct pb_compare_entry **e;
+	char ***args;
+	int *nargs;
+	int *held; /* still slower in every confirmation so far */
+};
+
+static void slow_free(struct slow_set *s)
+{
+	for (size_t k = 0; s->args && k < s->n; k++) {
+		for (int i = 0; i < s->nargs[k]; i++)
+			free(s->args[k][i]);
+		free(s->args[k]);
+	}
+	free(s->e);
+	free(s->args);
+	free(s->nargs);
+	free(s->held);
+}
+
+static int slow_collect(const struct pb_comparison *first, struct slow_set *s)
+{
+	memset(s, 0, sizeof *s);
+	s->e = calloc(first->n, sizeof *s->e);
+	s->args = calloc(first->n, sizeof *s->args);
+	s->nargs = calloc(first->n, sizeof *s->nargs);
+	s->held = calloc(first->n, sizeof *s->held);
+	if (!s->e || !s->args || !s->nargs || !s->held)
+		return -1;
+	for (size_t i = 0; i < first->n; i++) {
+		struct pb_compare_entry *e = &first->entries[i];
+		if (e->kind != PB_ENTRY_COMPARED || e->cmp.verdict != PB_SLOWER)
+			continue;
+		if (pb_case_args(&e->key, &s->args[s->n], &s->nargs[s->n]) != 0)
+			return -1;
+		s->held[s->n] = 1;
+		s->e[s->n++] = e;
+	}
+	return 0;
+}
+
+/* --confirm K: the slower cases again, K times; a regression must hold every time.  The exit status. */
+static int confirm(struct ab *ab, const struct pb_comparison *first)
+{
+	struct slow_set s;
+	int rc = 2;
+	if (slow_collect(first, &s) != 0) {
+		pb_err("ab: out of memory");
+		goto out;
+	}
+	keep_non_matrix(ab);
+	for (long k = 1; k <= ab->confirm; k++) {
+		char base[PATH_LEN], label[64], pa[PATH_LEN], pbp[PATH_LEN];
+		struct pb_comparison c;
+		pathf(base, sizeof base, "%s/confirm-%ld", ab->out, k);
+		snprintf(label, sizeof label, "confirm %ld/%ld", k, ab->confirm);
+		int r = rounds(ab, base, s.args, s.nargs, s.n, label);
+		if (r != 0) {
+			rc = r;
+			goto out;
+		}
+		pathf(pa, sizeof pa, "%s/a", base);
+		pathf(pbp, sizeof pbp, "%s/b", base);
+		printf("\n# %s: the %zu slower case(s) again\n", label, s.n);
+		if (pb_compare_paths("ab", pa, pbp, &ab->copts, &c) == 2)
+			goto out;
+		for (size_t i = 0; i < s.n; i++) {
+			int still = 0;
+			for (size_t e = 0; e < c.n; e++)
+				if (c.entries[e].kind == PB_ENTRY_COMPARED && pb_case_key_equal(&c.entries[e].key, &s.e[i]->key))
+					still = c.entries[e].cmp.verdict == PB_SLOWER;
+			s.held[i] &= still;
+		}
+		pb_comparison_free(&c);
+	}
+	size_t confirmed = 0;
+	printf("\n# confirmation (%ld re-run%s, a regression must hold in every one):\n", ab->confirm,
+	       ab->confirm > 1 ? "s" : "");
+	for (size_t i = 0; i < s.n; i++) {
+		char key[PB_PARAMS_MAX + 256];
+		pb_case_key_str(&s.e[i]->key, key, sizeof key);
+		printf("%s: %s\n", s.held[i] ? "regression confirmed" : "not confirmed", key);
+		confirmed += (size_t)s.held[i];
+	}
+	printf("# %zu of %zu slower case(s) confirmed\n", confirmed, s.n);
+	rc = confirmed || first->failed_verification ? 1 : 0;
+out:
+	slow_free(&s);
+	return rc;
 }
 
 int pb_cmd_ab(int argc, char **argv)
 {
 	struct ab ab;
 	struct pb_comparison first;
-	char err[512];
-	int nbin = 0, rc;
+	char pa[PATH_LEN], pbp[PATH_LEN];
+	int rc;
 	memset(&ab, 0, sizeof ab);
 	ab.rounds = DEFAULT_ROUNDS;
 	ab.reps = DEFAULT_REPS;
@@ -484,182 +620,32 @@ int pb_cmd_ab(int argc, char **argv)
 		pb_err("ab: out of memory");
 		return 2;
 	}
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *val;
-		size_t nl;
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			usage(stdout);
-			free(ab.run_args);
-			return 0;
-		}
-		int r = pb_compare_parse_option(argc, argv, &i, &ab.copts, err, sizeof err);
-		if (r < 0) {
-			pb_err("ab: %s", err);
-			goto usage_error;
-		}
-		if (r > 0)
-			continue;
-		if ((nl = matches(a, "--rounds", NULL))) {
-			if (count_value("--rounds", option_value(argc, argv, &i, "--rounds", nl), 1, 1000, &ab.rounds))
-				goto usage_error;
-		} else if ((nl = matches(a, "--confirm", NULL))) {
-			if (count_value("--confirm", option_value(argc, argv, &i, "--confirm", nl), 0, 100, &ab.confirm))
-				goto usage_error;
-		} else if ((nl = matches(a, "--reps", "-r"))) {
-			if (count_value("--reps", option_value(argc, argv, &i, nl == 2 ? "-r" : "--reps", nl), 1, 100000, &ab.reps))
-				goto usage_error;
-		} else if ((nl = matches(a, "--out", "-o"))) {
-			if (!(val = option_value(argc, argv, &i, nl == 2 ? "-o" : "--out", nl)) || !*val) {
-				pb_err("ab: option '--out' needs a value");
-				goto usage_error;
-			}
-			if (strlen(val) > OUT_MAX) {
-				pb_err("ab: bad value for --out: longer than %d characters", OUT_MAX);
-				goto usage_error;
-			}
-			snprintf(ab.out, sizeof ab.out, "%s", val);
-		} else if (a[0] == '-' && a[1]) {
-			/* a run option: passed through with its value */
-			ab.run_args[ab.nrun++] = argv[i];
-			if (run_option_takes_value(a) && i + 1 < argc)
-				ab.run_args[ab.nrun++] = argv[++i];
-		} else if (nbin < 2) {
-			ab.bin[nbin++] = a;
-		} else {
-			pb_err("ab: unexpected argument '%s': expected OLD_BINARY NEW_BINARY, then options", a);
-			goto usage_error;
-		}
+	rc = parse_args(argc, argv, &ab);
+	if (rc) {
+		free(ab.run_args);
+		return rc < 0 ? 0 : rc;
 	}
-	if (nbin < 2) {
-		pb_err("ab: expected OLD_BINARY and NEW_BINARY");
-		goto usage_error;
-	}
-	if (check_binary(ab.bin[0]) || check_binary(ab.bin[1]))
-		goto usage_error;
-	if (!ab.out[0]) {
-		time_t now = time(NULL);
-		struct tm tm;
-		localtime_r(&now, &tm);
-		strftime(ab.out, sizeof ab.out, "results/ab-%Y%m%d-%H%M%S", &tm);
-	}
-	if (mkdir_p(ab.out) != 0) {
-		pb_err("ab: cannot create '%s': %s", ab.out, strerror(errno));
-		goto usage_error;
+	if (check_binary(ab.bin[0]) || check_binary(ab.bin[1]) || prepare_out(&ab)) {
+		free(ab.run_args);
+		return 2;
 	}
 	if (ab.rounds * ab.reps < PB_COMPARE_MIN_REPS)
 		pb_warn("ab: %ld rounds x %ld repetitions gives fewer than %d repetitions per build: verdicts will be unsure",
 			ab.rounds, ab.reps, PB_COMPARE_MIN_REPS);
-
 	rc = rounds(&ab, ab.out, NULL, NULL, 1, "matrix");
-	if (rc != 0)
-		goto out;
-	char pa[PATH_LEN], pbp[PATH_LEN];
-	pathf(pa, sizeof pa, "%s/a", ab.out);
-	pathf(pbp, sizeof pbp, "%s/b", ab.out);
-	printf("# A = %s, B = %s; %ld rounds of %ld repetitions each, interleaved; rows in %s/a and %s/b\n", ab.bin[0],
-	       ab.bin[1], ab.rounds, ab.reps, ab.out, ab.out);
-	rc = pb_compare_paths("ab", pa, pbp, &ab.copts, &first);
-	if (rc != 1 || ab.confirm == 0) {
-		if (rc != 2)
+	if (rc == 0) {
+		pathf(pa, sizeof pa, "%s/a", ab.out);
+		pathf(pbp, sizeof pbp, "%s/b", ab.out);
+		printf("# A = %s, B = %s; %ld rounds of %ld repetitions each, interleaved; rows in %s/a and %s/b\n",
+		       ab.bin[0], ab.bin[1], ab.rounds, ab.reps, ab.out, ab.out);
+		int crc = pb_compare_paths("ab", pa, pbp, &ab.copts, &first);
+		rc = crc;
+		if (crc != 2) {
+			if (crc == 1 && ab.confirm > 0)
+				rc = confirm(&ab, &first);
 			pb_comparison_free(&first);
-		goto out;
-	}
-
-	/* --confirm K: the slower cases again, K times; a regression must hold every time */
-	size_t nslow = 0;
-	struct pb_compare_entry **slow = calloc(first.n, sizeof *slow);
-	char ***extra = calloc(first.n, sizeof *extra);
-	int *nextra = calloc(first.n, sizeof *nextra);
-	int *held = calloc(first.n, sizeof *held);
-	if (!slow || !extra || !nextra || !held) {
-		pb_err("ab: out of memory");
-		rc = 2;
-		goto confirm_done;
-	}
-	for (size_t i = 0; i < first.n; i++)
-		if (first.entries[i].kind == PB_ENTRY_COMPARED && first.entries[i].cmp.verdict == PB_SLOWER) {
-			if (case_options(&first.entries[i].key, &extra[nslow], &nextra[nslow]) != 0) {
-				pb_err("ab: out of memory");
-				rc = 2;
-				goto confirm_done;
-			}
-			held[nslow] = 1;
-			slow[nslow++] = &first.entries[i];
 		}
-	/* keep the user's options that do not define the matrix (--warmup, -c, --timeout, -q, ...) */
-	{
-		int keep = 0;
-		for (int i = 0; i < ab.nrun; i++) {
-			const char *a = ab.run_args[i];
-			int takes = run_option_takes_value(a) && i + 1 < ab.nrun;
-			if (run_option_is_matrix(a)) {
-				i += takes;
-				continue;
-			}
-			ab.run_args[keep++] = ab.run_args[i];
-			if (takes)
-				ab.run_args[keep++] = ab.run_args[++i];
-		}
-		ab.nrun = keep;
 	}
-	int failed = 0;
-	for (long k = 1; k <= ab.confirm && !failed; k++) {
-		char base[PATH_LEN], label[64];
-		struct pb_comparison c;
-		pathf(base, sizeof base, "%s/confirm-%ld", ab.out, k);
-		snprintf(label, sizeof label, "confirm %ld/%ld", k, ab.confirm);
-		int r = rounds(&ab, base, extra, nextra, nslow, label);
-		if (r != 0) {
-			rc = r;
-			failed = 1;
-			break;
-		}
-		pathf(pa, sizeof pa, "%s/a", base);
-		pathf(pbp, sizeof pbp, "%s/b", base);
-		printf("\n# %s: the %zu slower case(s) again\n", label, nslow);
-		r = pb_compare_paths("ab", pa, pbp, &ab.copts, &c);
-		if (r == 2) {
-			rc = 2;
-			failed = 1;
-			break;
-		}
-		for (size_t s = 0; s < nslow; s++) {
-			int still = 0;
-			for (size_t e = 0; e < c.n; e++)
-				if (c.entries[e].kind == PB_ENTRY_COMPARED && pb_case_key_equal(&c.entries[e].key, &slow[s]->key))
-					still = c.entries[e].cmp.verdict == PB_SLOWER;
-			held[s] &= still;
-		}
-		pb_comparison_free(&c);
-	}
-	if (!failed) {
-		size_t confirmed = 0;
-		printf("\n# confirmation (%ld re-run%s, a regression must hold in every one):\n", ab.confirm,
-		       ab.confirm > 1 ? "s" : "");
-		for (size_t s = 0; s < nslow; s++) {
-			char key[320];
-			pb_case_key_str(&slow[s]->key, key, sizeof key);
-			printf("%s: %s\n", held[s] ? "regression confirmed" : "not confirmed", key);
-			confirmed += (size_t)held[s];
-		}
-		printf("# %zu of %zu slower case(s) confirmed\n", confirmed, nslow);
-		rc = confirmed ? 1 : 0;
-	}
-confirm_done:
-	for (size_t s = 0; extra && s < nslow; s++) {
-		for (int i = 0; i < nextra[s]; i++)
-			free(extra[s][i]);
-		free(extra[s]);
-	}
-	free(slow);
-	free(extra);
-	free(nextra);
-	free(held);
-	pb_comparison_free(&first);
-out:
 	free(ab.run_args);
 	return rc;
-usage_error:
-	free(ab.run_args);
-	return 2;
 }

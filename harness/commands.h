@@ -10,11 +10,4 @@ int pb_cmd_report(int argc, char **argv);  /* harness/report.c */
 int pb_cmd_compare(int argc, char **argv); /* harness/compare.c */
 int pb_cmd_ab(int argc, char **argv);      /* harness/ab.c */
 
-/*
- * Compute summary.csv (DESIGN.md) for the results directory dir from its
- * raw.csv; called by `parbench run` when it finishes and by `report`.
- * 0, or -1 with a one-line reason.
- */
-int pb_summary_write_dir(const char *dir, char *err, size_t errlen);
-
 #endif

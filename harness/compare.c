@@ -24,6 +24,7 @@ const char *pb_verdict_name(enum pb_verdict v)
 	case PB_FASTER: return "faster";
 	case PB_SLOWER: return "slower";
 	case PB_UNSURE: return "unsure";
+	case PB_UNVERIFIED: return "unverified";
 	default: return "same";
 	}
 }
@@ -240,6 +241,15 @@ static int metric_values(const struct pb_raw *raw, const struct pb_case *k, enum
 	return 0;
 }
 
+/* Whether a case has a repetition whose wall time is 0 (shorter than the clock could see). */
+static int has_zero_time(const struct pb_case *k)
+{
+	for (size_t i = 0; i < k->n; i++)
+		if (k->wall_s[i] == 0)
+			return 1;
+	return 0;
+}
+
 static int push_entry(struct pb_comparison *c, size_t *cap, const struct pb_raw_row *key, enum pb_entry_kind kind)
 {
 	if (c->n == *cap) {
@@ -253,6 +263,7 @@ static int push_entry(struct pb_comparison *c, size_t *cap, const struct pb_raw_
 	struct pb_compare_entry *e = &c->entries[c->n++];
 	memset(e, 0, sizeof *e);
 	e->key = *key;
+	e->key.cpus = NULL; /* the key outlives the rows it came from */
 	e->kind = kind;
 	return 0;
 }
@@ -290,23 +301,33 @@ int pb_compare_raw(const struct pb_raw *base, const struct pb_raw *cur, const st
 		double *vb = NULL, *vn = NULL;
 		int rb = metric_values(base, kb, o->metric, &vb, e->why, sizeof e->why, "BASE");
 		int rn = rb ? rb : metric_values(cur, kn, o->metric, &vn, e->why, sizeof e->why, "NEW");
-		int rs = rb || rn ? 0 : pb_compare_samples(vb, kb->n, vn, kn->n, o->metric != PB_METRIC_TIME, o, &e->cmp);
+		const char *zero = rb || rn ? NULL : has_zero_time(kb) ? "BASE" : has_zero_time(kn) ? "NEW" : NULL;
+		int rs = rb || rn || zero ? 0 : pb_compare_samples(vb, kb->n, vn, kn->n, o->metric != PB_METRIC_TIME, o, &e->cmp);
 		free(vb);
 		free(vn);
 		if (rb < 0 || rn < 0)
 			goto oom;
-		if (rb || rn || rs) {
-			if (rs)
-				snprintf(e->why, sizeof e->why, "a %s is zero or not finite",
-					 o->metric == PB_METRIC_TIME ? "time" : metric_name(o->metric));
+		if (rb || rn || zero || rs) {
+			if (zero)
+				snprintf(e->why, sizeof e->why, "%s has a wall time of 0 s, which no ratio can use (raise -n)",
+					 zero);
+			else if (rs)
+				snprintf(e->why, sizeof e->why, "a %s is not a positive finite number", metric_name(o->metric));
 			e->kind = PB_ENTRY_NOT_COMPARABLE;
 			c->not_comparable++;
+			c->failed_verification += e->unverified;
 			continue;
 		}
 		c->compared++;
 		log_sum += log(e->cmp.ratio);
 		if (e->cmp.n_base < PB_COMPARE_MIN_REPS || e->cmp.n_new < PB_COMPARE_MIN_REPS)
 			c->few_reps++;
+		if (e->unverified) {
+			/* a time whose result is wrong is no measurement: it can never pass the gate */
+			e->cmp.verdict = PB_UNVERIFIED;
+			c->failed_verification++;
+			continue;
+		}
 		switch (e->cmp.verdict) {
 		case PB_SLOWER: c->slower++; break;
 		case PB_FASTER: c->faster++; break;
@@ -382,8 +403,11 @@ static void print_header_line(const struct pb_comparison *c, FILE *out, const ch
 
 static void print_summary_line(const struct pb_comparison *c, FILE *out, const char *prefix)
 {
-	fprintf(out, "%s%zu compared: %zu slower, %zu faster, %zu same, %zu unsure; geometric mean of ratios %.3f (%+.1f%%)\n",
-		prefix, c->compared, c->slower, c->faster, c->same, c->unsure, c->geomean, (c->geomean - 1) * 100);
+	fprintf(out, "%s%zu compared: %zu slower, %zu faster, %zu same, %zu unsure", prefix, c->compared, c->slower,
+		c->faster, c->same, c->unsure);
+	if (c->failed_verification)
+		fprintf(out, ", %zu unverified (failed verification: never a pass)", c->failed_verification);
+	fprintf(out, "; geometric mean of ratios %.3f (%+.1f%%)\n", c->geomean, (c->geomean - 1) * 100);
 }
 
 static void print_table(const struct pb_comparison *c, FILE *out, int md)
@@ -418,7 +442,7 @@ static void print_table(const struct pb_comparison *c, FILE *out, int md)
 			continue;
 		cells(c, e, cell);
 		if (md) {
-			int bad = e->cmp.verdict == PB_SLOWER;
+			int bad = e->cmp.verdict == PB_SLOWER || e->cmp.verdict == PB_UNVERIFIED;
 			fprintf(out, "| `%s` | %s | %s | %s | %s | %s | %s%s%s |\n", cell[COL_CASE], cell[COL_BASE],
 				cell[COL_NEW], cell[COL_CHANGE], cell[COL_CI], cell[COL_P], bad ? "**" : "",
 				cell[COL_VERDICT], bad ? "**" : "");
@@ -444,10 +468,13 @@ static void print_table(const struct pb_comparison *c, FILE *out, int md)
 		const char *what = e->kind == PB_ENTRY_ONLY_BASE ? "only in BASE"
 				   : e->kind == PB_ENTRY_ONLY_NEW ? "only in NEW"
 								  : "not comparable";
+		char why[200];
+		snprintf(why, sizeof why, "%s%s%s", e->why, e->why[0] && e->unverified ? "; " : "",
+			 e->unverified ? "some repetitions failed verification" : "");
 		if (md)
-			fprintf(out, "- %s: `%s`%s%s%s\n", what, key, e->why[0] ? " (" : "", e->why, e->why[0] ? ")" : "");
+			fprintf(out, "- %s: `%s`%s%s%s\n", what, key, why[0] ? " (" : "", why, why[0] ? ")" : "");
 		else
-			fprintf(out, "%s: %s%s%s%s\n", what, key, e->why[0] ? " (" : "", e->why, e->why[0] ? ")" : "");
+			fprintf(out, "%s: %s%s%s%s\n", what, key, why[0] ? " (" : "", why, why[0] ? ")" : "");
 	}
 	if (md && (c->only_base || c->only_new || c->not_comparable))
 		fputc('\n', out);
@@ -457,16 +484,16 @@ static void print_table(const struct pb_comparison *c, FILE *out, int md)
 	print_summary_line(c, out, md ? (c->slower ? "**Regression:** " : "") : "# ");
 }
 
-static void csv_num(char *buf, size_t cap, size_t *pos, double v, int last)
+static void csv_num(struct pb_strbuf *b, double v, int last)
 {
 	char num[40];
 	snprintf(num, sizeof num, "%.17g", v);
-	pb_csv_field(buf, cap, pos, num, last);
+	pb_csv_append(b, num, last);
 }
 
 static void print_csv(const struct pb_comparison *c, FILE *out)
 {
-	char buf[4096];
+	struct pb_strbuf b = { 0 };
 	fputs("workload,size,params,variant,workers,tasks,chunk,schedule,bind,metric,base_reps,new_reps,"
 	      "base_median,new_median,ratio,ci_lo,ci_hi,ci_exact,p,verdict\n",
 	      out);
@@ -474,57 +501,58 @@ static void print_csv(const struct pb_comparison *c, FILE *out)
 		const struct pb_compare_entry *e = &c->entries[i];
 		const struct pb_raw_row *k = &e->key;
 		char num[40];
-		size_t pos = 0;
-		pb_csv_field(buf, sizeof buf, &pos, k->workload, 0);
+		b.len = 0;
+		pb_csv_append(&b, k->workload, 0);
 		snprintf(num, sizeof num, "%llu", k->size);
-		pb_csv_field(buf, sizeof buf, &pos, num, 0);
-		pb_csv_field(buf, sizeof buf, &pos, k->params, 0);
-		pb_csv_field(buf, sizeof buf, &pos, k->variant, 0);
+		pb_csv_append(&b, num, 0);
+		pb_csv_append(&b, k->params, 0);
+		pb_csv_append(&b, k->variant, 0);
 		snprintf(num, sizeof num, "%d", k->workers);
-		pb_csv_field(buf, sizeof buf, &pos, num, 0);
+		pb_csv_append(&b, num, 0);
 		snprintf(num, sizeof num, "%llu", k->tasks);
-		pb_csv_field(buf, sizeof buf, &pos, num, 0);
+		pb_csv_append(&b, num, 0);
 		snprintf(num, sizeof num, "%llu", k->chunk);
-		pb_csv_field(buf, sizeof buf, &pos, num, 0);
-		pb_csv_field(buf, sizeof buf, &pos, k->schedule, 0);
-		pb_csv_field(buf, sizeof buf, &pos, k->bind, 0);
-		pb_csv_field(buf, sizeof buf, &pos, metric_name(c->opts.metric), 0);
+		pb_csv_append(&b, num, 0);
+		pb_csv_append(&b, k->schedule, 0);
+		pb_csv_append(&b, k->bind, 0);
+		pb_csv_append(&b, metric_name(c->opts.metric), 0);
 		if (e->kind == PB_ENTRY_COMPARED) {
 			const struct pb_sample_cmp *s = &e->cmp;
 			snprintf(num, sizeof num, "%zu", s->n_base);
-			pb_csv_field(buf, sizeof buf, &pos, num, 0);
+			pb_csv_append(&b, num, 0);
 			snprintf(num, sizeof num, "%zu", s->n_new);
-			pb_csv_field(buf, sizeof buf, &pos, num, 0);
-			csv_num(buf, sizeof buf, &pos, s->base_median, 0);
-			csv_num(buf, sizeof buf, &pos, s->new_median, 0);
-			csv_num(buf, sizeof buf, &pos, s->ratio, 0);
-			csv_num(buf, sizeof buf, &pos, s->ci_lo, 0);
-			csv_num(buf, sizeof buf, &pos, s->ci_hi, 0);
-			pb_csv_field(buf, sizeof buf, &pos, s->ci_exact ? "1" : "0", 0);
-			csv_num(buf, sizeof buf, &pos, s->p, 0);
-			pb_csv_field(buf, sizeof buf, &pos, pb_verdict_name(s->verdict), 1);
+			pb_csv_append(&b, num, 0);
+			csv_num(&b, s->base_median, 0);
+			csv_num(&b, s->new_median, 0);
+			csv_num(&b, s->ratio, 0);
+			csv_num(&b, s->ci_lo, 0);
+			csv_num(&b, s->ci_hi, 0);
+			pb_csv_append(&b, s->ci_exact ? "1" : "0", 0);
+			csv_num(&b, s->p, 0);
+			pb_csv_append(&b, pb_verdict_name(s->verdict), 1);
 		} else {
 			const char *v = e->kind == PB_ENTRY_ONLY_BASE ? "only_base"
 					: e->kind == PB_ENTRY_ONLY_NEW ? "only_new"
 									 : "not_comparable";
 			for (int f = 0; f < 9; f++)
-				pb_csv_field(buf, sizeof buf, &pos, "", 0);
-			pb_csv_field(buf, sizeof buf, &pos, v, 1);
+				pb_csv_append(&b, "", 0);
+			pb_csv_append(&b, v, 1);
 		}
-		fputs(buf, out);
+		fputs(b.s, out);
 	}
 	/* the summary row: the geometric mean of the ratios */
-	size_t pos = 0;
-	pb_csv_field(buf, sizeof buf, &pos, "geomean", 0);
+	b.len = 0;
+	pb_csv_append(&b, "geomean", 0);
 	for (int f = 0; f < 9; f++)
-		pb_csv_field(buf, sizeof buf, &pos, f == 8 ? metric_name(c->opts.metric) : "", 0);
+		pb_csv_append(&b, f == 8 ? metric_name(c->opts.metric) : "", 0);
 	for (int f = 0; f < 4; f++)
-		pb_csv_field(buf, sizeof buf, &pos, "", 0);
-	csv_num(buf, sizeof buf, &pos, c->geomean, 0);
+		pb_csv_append(&b, "", 0);
+	csv_num(&b, c->geomean, 0);
 	for (int f = 0; f < 4; f++)
-		pb_csv_field(buf, sizeof buf, &pos, "", 0);
-	pb_csv_field(buf, sizeof buf, &pos, "", 1);
-	fputs(buf, out);
+		pb_csv_append(&b, "", 0);
+	pb_csv_append(&b, "", 1);
+	fputs(b.s ? b.s : "", out);
+	free(b.s);
 }
 
 void pb_comparison_print(const struct pb_comparison *c, FILE *out)
@@ -561,10 +589,10 @@ int pb_compare_paths(const char *who, const char *base, const char *cur, const s
 		pb_warn("%s: %zu case(s) have fewer than %d repetitions on a side: their verdict is unsure (run with -r %d or more)",
 			who, c.few_reps, PB_COMPARE_MIN_REPS, PB_COMPARE_MIN_REPS);
 	if (c.unverified)
-		pb_warn("%s: %zu case(s) include unverified repetitions", who, c.unverified);
+		pb_warn("%s: %zu case(s) include repetitions that failed verification", who, c.unverified);
 	pb_comparison_print(&c, stdout);
 	fflush(stdout);
-	rc = c.slower ? 1 : 0;
+	rc = c.slower || c.failed_verification ? 1 : 0;
 	if (keep)
 		*keep = c;
 	else

@@ -11,7 +11,8 @@
 #define PB_COMPARE_MIN_REPS 9
 
 enum pb_metric { PB_METRIC_TIME, PB_METRIC_SPEEDUP, PB_METRIC_EFFICIENCY };
-enum pb_verdict { PB_SAME, PB_FASTER, PB_SLOWER, PB_UNSURE };
+/* PB_UNVERIFIED: some repetition of the case failed verification on a side; it fails the gate. */
+enum pb_verdict { PB_SAME, PB_FASTER, PB_SLOWER, PB_UNSURE, PB_UNVERIFIED };
 enum pb_format { PB_FORMAT_TABLE, PB_FORMAT_MD, PB_FORMAT_CSV };
 
 struct pb_compare_opts {
@@ -68,6 +69,7 @@ struct pb_comparison {
 	size_t compared, slower, faster, same, unsure, only_base, only_new, not_comparable;
 	size_t few_reps;   /* compared cases with fewer than PB_COMPARE_MIN_REPS repetitions on a side */
 	size_t unverified; /* entries with unverified repetitions */
+	size_t failed_verification; /* common cases with unverified repetitions: each fails the gate */
 	double geomean;    /* geometric mean of the compared ratios */
 };
 
@@ -86,7 +88,8 @@ void pb_comparison_print(const struct pb_comparison *c, FILE *out);
 /*
  * Read BASE and NEW (results directories or raw.csv files), compare, print
  * the result on stdout and warnings on stderr.  Returns the exit status:
- * 1 if a case is slower, 0 if none, 2 for bad input (error printed as
+ * 1 if a case is slower or a common case has unverified repetitions, 0 if
+ * none, 2 for bad input (error printed as
  * "parbench: <who>: ...").  If keep is not NULL, the comparison is left
  * there on success (free it with pb_comparison_free).
  */

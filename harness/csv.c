@@ -1,29 +1,22 @@
 /* csv.c: RFC 4180 writing and strict reading. */
 #include "csv.h"
 
-#include <errno.h>
+#include "util.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-void pb_csv_field(char *buf, size_t cap, size_t *pos, const char *field, int last)
+void pb_csv_append(struct pb_strbuf *b, const char *field, int last)
 {
-	int quote = strpbrk(field, ",\"\r\n") != NULL;
-	size_t p = *pos;
-#define PUT(c) do { if (p + 1 < cap) buf[p] = (c); p++; } while (0)
-	if (quote)
-		PUT('"');
-	for (const char *s = field; *s; s++) {
-		if (*s == '"')
-			PUT('"');
-		PUT(*s);
+	if (strpbrk(field, ",\"\r\n")) {
+		pb_sb_putn(b, "\"", 1);
+		for (const char *s = field; *s; s++)
+			pb_sb_putn(b, *s == '"' ? "\"\"" : s, *s == '"' ? 2 : 1);
+		pb_sb_putn(b, "\"", 1);
+	} else {
+		pb_sb_puts(b, field);
 	}
-	if (quote)
-		PUT('"');
-	PUT(last ? '\n' : ',');
-#undef PUT
-	if (cap)
-		buf[p < cap ? p : cap - 1] = '\0';
-	*pos = p;
+	pb_sb_putn(b, last ? "\n" : ",", 1);
 }
 
 static int push(void **arr, size_t *n, size_t *cap, size_t elem, const void *item)
@@ -41,135 +34,142 @@ static int push(void **arr, size_t *n, size_t *cap, size_t elem, const void *ite
 	return 0;
 }
 
-int pb_csv_read(const char *path, struct pb_csv *csv, char *err, size_t errlen)
+/* Read the whole file: a regular file, non-empty, text, ending in a newline.  0, or -1 with err. */
+static int read_text(const char *path, char **data, size_t *len, char *err, size_t errlen)
 {
-	memset(csv, 0, sizeof *csv);
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+	if (pb_read_file(path, data, len, err, errlen) != 0)
+		return -1;
+	const char *why = *len == 0 ? "empty file"
+			  : memchr(*data, '\0', *len) ? "not a text file"
+			  : (*data)[*len - 1] != '\n' ? "truncated (the last line has no newline)"
+							: NULL;
+	if (why) {
+		snprintf(err, errlen, "'%s': %s", path, why);
+		free(*data);
+		*data = NULL;
 		return -1;
 	}
-	char *data = NULL;
-	size_t len = 0, cap = 0;
-	char chunk[65536];
-	size_t got;
-	while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-		if (len + got + 1 > cap) {
-			cap = (len + got + 1) * 2;
-			char *nd = realloc(data, cap);
-			if (!nd) {
-				free(data);
-				fclose(f);
-				snprintf(err, errlen, "cannot read '%s': out of memory", path);
+	return 0;
+}
+
+/* A parser's position in the file's text. */
+struct cursor {
+	const char *path;
+	const char *data;
+	size_t len, i, line;
+	char *field; /* scratch for one field, len + 1 bytes */
+};
+
+/* One field at c->i into c->field; c->i is left at its delimiter.  0, or -1 with err. */
+static int read_field(struct cursor *c, char *err, size_t errlen)
+{
+	size_t fl = 0;
+	if (c->data[c->i] == '"') {
+		c->i++;
+		for (;;) {
+			if (c->i >= c->len) {
+				snprintf(err, errlen, "'%s' line %zu: unterminated quoted field", c->path, c->line);
 				return -1;
 			}
-			data = nd;
+			char ch = c->data[c->i];
+			if (ch == '"' && c->i + 1 < c->len && c->data[c->i + 1] == '"') {
+				c->field[fl++] = '"';
+				c->i += 2;
+				continue;
+			}
+			c->i++;
+			if (ch == '"')
+				break;
+			if (ch == '\n')
+				c->line++;
+			c->field[fl++] = ch;
 		}
-		memcpy(data + len, chunk, got);
-		len += got;
+		if (c->i < c->len && !strchr(",\n\r", c->data[c->i])) {
+			snprintf(err, errlen, "'%s' line %zu: text after a closing quote", c->path, c->line);
+			return -1;
+		}
+	} else {
+		while (c->i < c->len && !strchr(",\n\r", c->data[c->i])) {
+			if (c->data[c->i] == '"') {
+				snprintf(err, errlen, "'%s' line %zu: quote inside an unquoted field", c->path, c->line);
+				return -1;
+			}
+			c->field[fl++] = c->data[c->i++];
+		}
 	}
-	int rerr = ferror(f);
-	fclose(f);
-	if (rerr) {
-		free(data);
-		snprintf(err, errlen, "cannot read '%s': read error", path);
-		return -1;
-	}
-	if (len == 0) {
-		free(data);
-		snprintf(err, errlen, "'%s': empty file", path);
-		return -1;
-	}
-	data[len] = '\0';
-	if (memchr(data, '\0', len)) {
-		free(data);
-		snprintf(err, errlen, "'%s': not a text file", path);
-		return -1;
-	}
-	if (data[len - 1] != '\n') {
-		free(data);
-		snprintf(err, errlen, "'%s': truncated (the last line has no newline)", path);
-		return -1;
-	}
+	c->field[fl] = '\0';
+	return 0;
+}
 
-	size_t line = 1, i = 0, rcap = 0;
-	char **fields = NULL;
-	size_t nf = 0, fcap = 0;
-	char *field = malloc(len + 1);
-	int rc = -1;
-	if (!field)
-		goto out;
-	while (i < len) {
-		size_t fl = 0;
-		if (data[i] == '"') {
-			i++;
-			for (;;) {
-				if (i >= len) {
-					snprintf(err, errlen, "'%s' line %zu: unterminated quoted field", path, line);
-					goto out;
-				}
-				if (data[i] == '"') {
-					if (i + 1 < len && data[i + 1] == '"') {
-						field[fl++] = '"';
-						i += 2;
-						continue;
-					}
-					i++;
-					break;
-				}
-				if (data[i] == '\n')
-					line++;
-				field[fl++] = data[i++];
-			}
-			if (i < len && data[i] != ',' && data[i] != '\n' && data[i] != '\r') {
-				snprintf(err, errlen, "'%s' line %zu: text after a closing quote", path, line);
-				goto out;
-			}
-		} else {
-			while (i < len && data[i] != ',' && data[i] != '\n' && data[i] != '\r') {
-				if (data[i] == '"') {
-					snprintf(err, errlen, "'%s' line %zu: quote inside an unquoted field", path, line);
-					goto out;
-				}
-				field[fl++] = data[i++];
-			}
-		}
-		field[fl] = '\0';
-		char *copy = strdup(field);
-		if (!copy || push((void **)&fields, &nf, &fcap, sizeof *fields, &copy) != 0) {
+/* One record (the fields up to its newline) into *fields (malloc'd, *nf of them).  0, or -1 with err. */
+static int read_record(struct cursor *c, char ***fields, size_t *nf, char *err, size_t errlen)
+{
+	size_t cap = 0;
+	*fields = NULL;
+	*nf = 0;
+	for (;;) {
+		if (read_field(c, err, errlen) != 0)
+			return -1;
+		char *copy = strdup(c->field);
+		if (!copy || push((void **)fields, nf, &cap, sizeof **fields, &copy) != 0) {
 			free(copy);
-			snprintf(err, errlen, "cannot read '%s': out of memory", path);
-			goto out;
+			snprintf(err, errlen, "cannot read '%s': out of memory", c->path);
+			return -1;
 		}
-		if (i < len && data[i] == '\r')
-			i++;
-		if (i < len && data[i] == ',') {
-			i++;
+		if (c->i < c->len && c->data[c->i] == '\r')
+			c->i++;
+		if (c->i < c->len && c->data[c->i] == ',') {
+			c->i++;
 			continue;
 		}
-		/* end of a record */
-		i++;
-		if (csv->nrows == 0)
+		c->i++; /* the newline */
+		return 0;
+	}
+}
+
+static void free_fields(char **fields, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		free(fields[k]);
+	free(fields);
+}
+
+int pb_csv_read(const char *path, struct pb_csv *csv, char *err, size_t errlen)
+{
+	struct cursor c = { .path = path, .line = 1 };
+	char *data = NULL;
+	size_t rcap = 0;
+	int rc = -1;
+	memset(csv, 0, sizeof *csv);
+	if (read_text(path, &data, &c.len, err, errlen) != 0)
+		return -1;
+	c.data = data;
+	if (!(c.field = malloc(c.len + 1))) {
+		snprintf(err, errlen, "cannot read '%s': out of memory", path);
+		goto out;
+	}
+	while (c.i < c.len) {
+		char **fields;
+		size_t nf;
+		if (read_record(&c, &fields, &nf, err, errlen) != 0)
+			goto out;
+		if (csv->nrows == 0) {
 			csv->ncols = nf;
-		else if (nf != csv->ncols) {
-			snprintf(err, errlen, "'%s' line %zu: %zu fields, the header has %zu", path, line, nf,
-				 csv->ncols);
+		} else if (nf != csv->ncols) {
+			snprintf(err, errlen, "'%s' line %zu: %zu fields, the header has %zu", path, c.line, nf, csv->ncols);
+			free_fields(fields, nf);
 			goto out;
 		}
 		if (push((void **)&csv->rows, &csv->nrows, &rcap, sizeof *csv->rows, &fields) != 0) {
 			snprintf(err, errlen, "cannot read '%s': out of memory", path);
+			free_fields(fields, nf);
 			goto out;
 		}
-		fields = NULL;
-		nf = fcap = 0;
-		line++;
+		c.line++;
 	}
 	rc = 0;
 out:
-	for (size_t k = 0; k < nf; k++)
-		free(fields[k]);
-	free(fields);
-	free(field);
+	free(c.field);
 	free(data);
 	if (rc != 0)
 		pb_csv_free(csv);

@@ -5,8 +5,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Append field to buf (at *pos, capacity cap), quoted if it holds , " CR or LF. */
-void pb_csv_field(char *buf, size_t cap, size_t *pos, const char *field, int last);
+#include "util.h"
+
+/* Append field to b, quoted if it holds , " CR or LF, then ',' or (last) a newline. */
+void pb_csv_append(struct pb_strbuf *b, const char *field, int last);
 
 /* A parsed CSV file: nrows rows (header included as row 0) of ncols fields each. */
 struct pb_csv {
@@ -17,6 +19,7 @@ struct pb_csv {
 /*
  * Read a whole CSV file.  Every row must have as many fields as the header
  * and the last row must end in a newline (so a truncated file is caught).
+ * Only a regular file is read (a FIFO is refused, not waited on).
  * Returns 0, or -1 with "'<path>' line N: <why>" or "cannot read '<path>': <strerror>" in err.
  */
 int pb_csv_read(const char *path, struct pb_csv *csv, char *err, size_t errlen);

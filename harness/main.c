@@ -4,6 +4,7 @@
 #include "run.h"
 #include "util.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,23 +68,34 @@ static const struct {
 	{ "compare", pb_cmd_compare }, { "ab", pb_cmd_ab },	{ "topo", pb_cmd_topo },
 };
 
+/* The command's exit status; 1 instead of 0 when stdout did not take all it was given (a full disk, /dev/full). */
+static int finish(int rc)
+{
+	if (pb_stdout_done() != 0 && rc == 0)
+		rc = 1;
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	pb_reserve_std_fds(); /* before anything opens a file: none may land on a closed stdout */
+	/* Over a file size limit, a results write fails with EFBIG and is reported, instead of killing us. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return 2;
 	}
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
 		fputs(usage, stdout);
-		return 0;
+		return finish(0);
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("parbench %s (git %s; %s)\n", PB_VERSION, PB_BUILD_GIT, PB_BUILD_FEATURES);
-		return 0;
+		return finish(0);
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
+			return finish(commands[i].fn(argc - 1, argv + 1));
 	pb_err("unknown command '%s' (see 'parbench --help')", argv[1]);
 	return 2;
 }

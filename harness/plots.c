@@ -250,7 +250,7 @@ static int write_series(const char *path, const char *comment, const char *cols,
 		pt(f, &rows[idx[i]]);
 		fputc('\n', f);
 	}
-	if (fclose(f) != 0) {
+	if (pb_fclose(f) != 0) {
 		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
 		return -1;
 	}
@@ -646,7 +646,7 @@ static int plan_bars(struct ctx *c)
 		ngroups++;
 	}
 	free(done);
-	if (fclose(f) != 0) {
+	if (pb_fclose(f) != 0) {
 		snprintf(c->err, c->errlen, "cannot write '%s': %s", path, strerror(errno));
 		return -1;
 	}
@@ -765,13 +765,22 @@ int pb_plots_render(const char *plotdir, const char *scriptdir, const char *gnup
 		size_t l = strlen(vars);
 		snprintf(vars + l, sizeof vars - l, "; %s", p->vars);
 		snprintf(script, sizeof script, "%s/%s", absdir, p->script);
-		char png[4400];
+		char png[4400], svg[4400];
 		snprintf(png, sizeof png, "%s/%s.png", plotdir, p->name);
+		snprintf(svg, sizeof svg, "%s/%s.svg", plotdir, p->name);
 		unlink(png);
+		unlink(svg);
 		char *argv[] = { (char *)gnuplot, "-e", vars, script, NULL };
 		struct stat st;
 		rc = run_gnuplot(plotdir, log, argv);
 		p->made = rc == 0 && stat(png, &st) == 0 && st.st_size > 0;
+		if (!p->made) {
+			/* a failed gnuplot leaves empty or partial images: none is kept */
+			unlink(png);
+			unlink(svg);
+		} else if (stat(svg, &st) != 0 || st.st_size == 0) {
+			unlink(svg);
+		}
 		made += p->made;
 	}
 	return made;

@@ -87,9 +87,18 @@ void pb_proc_cleanup(void)
 	errno = saved;
 }
 
+static void (*volatile exit_hook)(int signo);
+
+void pb_proc_set_exit_hook(void (*hook)(int signo))
+{
+	exit_hook = hook;
+}
+
 static void on_signal(int signo)
 {
 	pb_proc_cleanup();
+	if (exit_hook)
+		exit_hook(signo);
 	_exit(128 + signo);
 }
 
@@ -181,6 +190,8 @@ static void *watchdog_main(void *arg)
 			if (n > 0)
 				(void)!write(STDERR_FILENO, msg, (size_t)n < sizeof msg ? (size_t)n : sizeof msg - 1);
 			pb_proc_cleanup();
+			if (exit_hook)
+				exit_hook(0);
 			_exit(1);
 		}
 	}

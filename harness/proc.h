@@ -20,8 +20,17 @@ void pb_shm_unregister(const char *name);
 /* Kill and reap every registered child, unlink every registered segment. Async-signal-safe. */
 void pb_proc_cleanup(void);
 
-/* Install SIGINT/SIGTERM handlers: cleanup, then _exit(128 + signo). */
+/*
+ * Install SIGINT/SIGTERM/SIGHUP handlers: cleanup, the exit hook, then
+ * _exit(128 + signo).
+ */
 void pb_proc_install_signals(void);
+
+/*
+ * A function to call after cleanup when a signal (signo > 0) or the watchdog
+ * (signo 0) ends the process; it must be async-signal-safe.  NULL: none.
+ */
+void pb_proc_set_exit_hook(void (*hook)(int signo));
 
 /* In a freshly forked child: forget the parent's registry, restore default signal dispositions. */
 void pb_proc_child_init(void);

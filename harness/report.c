@@ -1,6 +1,7 @@
 /* report.c: `parbench report DIR`: summary.csv, plots and report.md for a results directory. */
 #include "commands.h"
 #include "report.h"
+#include "meta.h"
 #include "util.h"
 
 #include <errno.h>
@@ -85,24 +86,9 @@ static int find_cores(json_t *j)
 
 static void meta_read(const char *dir, struct meta *m)
 {
-	char path[4096];
-	json_error_t e;
 	memset(m, 0, sizeof *m);
-	snprintf(path, sizeof path, "%s/meta.json", dir);
-	if (access(path, F_OK) != 0)
-		return;
-	m->root = json_load_file(path, 0, &e);
-	if (!m->root) {
-		pb_textf(m->problem, sizeof m->problem, "'%s' line %d: %s", path, e.line, e.text);
-		return;
-	}
-	if (!json_is_object(m->root)) {
-		pb_textf(m->problem, sizeof m->problem, "'%s': not a JSON object", path);
-		json_decref(m->root);
-		m->root = NULL;
-		return;
-	}
-	m->cores = find_cores(m->root);
+	if (pb_meta_load(dir, &m->root, m->problem, sizeof m->problem) == 0)
+		m->cores = find_cores(m->root);
 }
 
 static void json_scalar(FILE *f, json_t *v)
@@ -674,6 +660,11 @@ int pb_cmd_report(int argc, char **argv)
 	char path[4096], scripts[4096], note[1200] = "";
 	if (pb_summary_compute(&raw, &rows, &n, err, sizeof err) != 0)
 		goto fail;
+	struct pb_counters ctr;
+	if (pb_counters_read(dir, &ctr, err, sizeof err) != 0)
+		goto fail;
+	pb_summary_add_counters(rows, n, &ctr);
+	pb_counters_free(&ctr);
 	snprintf(path, sizeof path, "%s/summary.csv", dir);
 	if (pb_summary_write(path, rows, n, err, sizeof err) != 0)
 		goto fail;

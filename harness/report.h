@@ -1,50 +1,14 @@
-/* report.h: the pieces of `parbench report` shared by summary.c, plots.c and report.c. */
+/* report.h: the pieces of `parbench report` shared by plots.c and report.c. */
 #ifndef PB_REPORT_H
 #define PB_REPORT_H
 
 #include "results.h"
 #include "stats.h"
+#include "summary.h"
+#include "util.h"
 
 #include <stddef.h>
 #include <stdio.h>
-
-/* One row of summary.csv: a case of raw.csv and its statistics. */
-struct pb_sumrow {
-	struct pb_raw_row key; /* the case's key fields (its first raw row) */
-	struct pb_stats st;    /* statistics of its wall times */
-	int verified;          /* 1 if every repetition verified */
-	int has_speedup;       /* 0: no serial reference, speedup and efficiency are empty */
-	double speedup;        /* reference serial median / median */
-	double efficiency;     /* speedup / workers */
-	double serial_median;  /* the reference serial median (if has_speedup) */
-};
-
-/*
- * The summary rows of raw, one per case in raw's case order; *out is
- * malloc'd (free it).  The speedup reference of a case is a verified serial
- * case of the same workload, size and params: the one with the same tasks,
- * chunk and schedule if there is one (the fastest of those, if several
- * binds), else the fastest verified serial case.  0, or -1 with err.
- */
-int pb_summary_compute(const struct pb_raw *raw, struct pb_sumrow **out, size_t *n, char *err, size_t errlen);
-
-/* Write rows as summary.csv to path, atomically (temporary file, then rename).  0, or -1 with err. */
-int pb_summary_write(const char *path, const struct pb_sumrow *rows, size_t n, char *err, size_t errlen);
-
-/* snprintf into buf for labels, titles and messages, where cutting a long text short is acceptable. */
-void pb_textf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-/* Format x with the fewest significant digits (up to 17) that read back as exactly x. */
-void pb_fmt_double(char *buf, size_t len, double x);
-
-/*
- * The value of key in a params string ("method=trial", "op=invert;ms=1",
- * entries separated by any of " ;,&") copied into val, or -1 if absent.
- */
-int pb_params_get(const char *params, const char *key, char *val, size_t len);
-
-/* Order of variants in tables and legends: serial first, then threads, pool, process, shm, openmp, mpi, others. */
-int pb_variant_rank(const char *variant);
 
 /* ---- plots (plots.c) ---- */
 

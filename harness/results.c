@@ -1,47 +1,12 @@
-/* results.c: reading raw.csv back into rows and cases, for report and compare. */
+/* results.c: reading raw.csv and counters.csv back into rows and cases, for report, compare and ab. */
 #include "results.h"
-#include "csv.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-static const char *const raw_columns[] = {
-	"run_id", "workload", "size", "params", "variant", "workers", "tasks", "chunk", "schedule", "bind",
-	"rep", "wall_s", "setup_s", "user_s", "sys_s", "max_rss_kb", "result", "verified", "cpus",
-};
-#define NCOLS (sizeof raw_columns / sizeof raw_columns[0])
-
-static int copy_str(char *dst, size_t cap, const char *s)
-{
-	size_t l = strlen(s);
-	if (l >= cap)
-		return -1;
-	memcpy(dst, s, l + 1);
-	return 0;
-}
-
-static int parse_ull(const char *s, unsigned long long *out)
-{
-	char *end;
-	if (!*s || *s == '-')
-		return -1;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return *end || errno ? -1 : 0;
-}
-
-static int parse_double(const char *s, double *out)
-{
-	char *end;
-	if (!*s)
-		return -1;
-	errno = 0;
-	*out = strtod(s, &end);
-	return *end || errno || *out != *out ? -1 : 0;
-}
+#include <unistd.h>
 
 int pb_case_key_equal(const struct pb_raw_row *a, const struct pb_raw_row *b)
 {
@@ -58,128 +23,148 @@ void pb_case_key_str(const struct pb_raw_row *k, char *buf, size_t len)
 		 k->bind);
 }
 
-static int row_from_fields(char **f, struct pb_raw_row *r, const char **bad)
+void pb_raw_path(const char *path, char *file, size_t len)
 {
-	unsigned long long u;
-	memset(r, 0, sizeof *r);
-#define STR(field, i) if (copy_str(r->field, sizeof r->field, f[i])) { *bad = raw_columns[i]; return -1; }
-#define ULL(field, i) if (parse_ull(f[i], &r->field)) { *bad = raw_columns[i]; return -1; }
-#define DBL(field, i) if (parse_double(f[i], &r->field) || r->field < 0) { *bad = raw_columns[i]; return -1; }
-	STR(run_id, 0);
-	STR(workload, 1);
-	ULL(size, 2);
-	STR(params, 3);
-	STR(variant, 4);
-	if (parse_ull(f[5], &u) || u == 0 || u > 1000000) { *bad = "workers"; return -1; }
-	r->workers = (int)u;
-	ULL(tasks, 6);
-	ULL(chunk, 7);
-	STR(schedule, 8);
-	STR(bind, 9);
-	if (parse_ull(f[10], &u) || u > 1000000000) { *bad = "rep"; return -1; }
-	r->rep = (int)u;
-	DBL(wall_s, 11);
-	DBL(setup_s, 12);
-	DBL(user_s, 13);
-	DBL(sys_s, 14);
-	if (parse_ull(f[15], &u)) { *bad = "max_rss_kb"; return -1; }
-	r->max_rss_kb = (long)u;
-	STR(result, 16);
-	if (strcmp(f[17], "1") == 0 || strcmp(f[17], "yes") == 0 || strcmp(f[17], "true") == 0)
-		r->verified = 1;
-	else if (strcmp(f[17], "0") == 0 || strcmp(f[17], "no") == 0 || strcmp(f[17], "false") == 0)
-		r->verified = 0;
-	else { *bad = "verified"; return -1; }
-	STR(cpus, 18);
-#undef STR
-#undef ULL
-#undef DBL
-	if (!r->workload[0] || !r->variant[0]) {
-		*bad = !r->workload[0] ? "workload" : "variant";
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		snprintf(file, len, "%s/raw.csv", path);
+	else
+		snprintf(file, len, "%s", path);
+}
+
+/*
+ * Read a file of table t into csv and parse its rows into an array of
+ * elem-sized structs.  empty_ok: a file with only a header gives 0 rows
+ * rather than an error.  0, or -1 with err.
+ */
+static int read_table(const char *file, const struct pb_table *t, struct pb_csv *csv, void **rows, size_t *n,
+		      size_t elem, int empty_ok, char *err, size_t errlen)
+{
+	char why[512];
+	*rows = NULL;
+	*n = 0;
+	if (pb_csv_read(file, csv, err, errlen) != 0)
+		return -1;
+	int ncols = pb_table_check_header(t, csv->rows[0], csv->ncols, why, sizeof why);
+	if (ncols < 0) {
+		snprintf(err, errlen, "'%s': %s", file, why);
 		return -1;
 	}
+	if (csv->nrows < 2) {
+		if (empty_ok)
+			return 0;
+		snprintf(err, errlen, "'%s': no measurements (only a header)", file);
+		return -1;
+	}
+	char *out = calloc(csv->nrows - 1, elem);
+	if (!out) {
+		snprintf(err, errlen, "cannot read '%s': out of memory", file);
+		return -1;
+	}
+	for (size_t i = 1; i < csv->nrows; i++) {
+		const char *bad = "?";
+		if (pb_row_parse(t, (size_t)ncols, csv->rows[i], out + (i - 1) * elem, &bad) != 0) {
+			int col = pb_csv_col(csv, bad);
+			snprintf(err, errlen, "'%s' row %zu: bad value '%s' in column %s", file, i,
+				 csv->rows[i][col < 0 ? 0 : col], bad);
+			free(out);
+			return -1;
+		}
+	}
+	*rows = out;
+	*n = csv->nrows - 1;
 	return 0;
 }
 
-int pb_raw_read(const char *path, struct pb_raw *raw, char *err, size_t errlen)
+/* Group raw's rows into cases; a repetition seen twice in one run is an error.  0, or -1 with err. */
+static int group_cases(struct pb_raw *raw, const char *file, char *err, size_t errlen)
 {
-	char file[4096];
-	struct stat st;
-	struct pb_csv csv;
-
-	memset(raw, 0, sizeof *raw);
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		snprintf(file, sizeof file, "%s/raw.csv", path);
-	else
-		snprintf(file, sizeof file, "%s", path);
-	if (pb_csv_read(file, &csv, err, errlen) != 0)
-		return -1;
-	if (csv.ncols != NCOLS) {
-		snprintf(err, errlen, "'%s': wrong header: expected %zu columns (%s), found %zu", file, NCOLS,
-			 PB_RAW_COLUMNS, csv.ncols);
-		goto fail;
-	}
-	for (size_t c = 0; c < NCOLS; c++) {
-		if (strcmp(csv.rows[0][c], raw_columns[c]) != 0) {
-			snprintf(err, errlen, "'%s': wrong header: column %zu is '%s', expected '%s'", file,
-				 c + 1, csv.rows[0][c], raw_columns[c]);
-			goto fail;
-		}
-	}
-	if (csv.nrows < 2) {
-		snprintf(err, errlen, "'%s': no measurements (only a header)", file);
-		goto fail;
-	}
-	raw->nrows = csv.nrows - 1;
-	raw->rows = calloc(raw->nrows, sizeof *raw->rows);
 	raw->cases = calloc(raw->nrows, sizeof *raw->cases);
-	if (!raw->rows || !raw->cases) {
-		snprintf(err, errlen, "cannot read '%s': out of memory", file);
-		goto fail;
-	}
-	for (size_t i = 0; i < raw->nrows; i++) {
-		const char *bad = "?";
-		if (row_from_fields(csv.rows[i + 1], &raw->rows[i], &bad) != 0) {
-			int col = pb_csv_col(&csv, bad); /* the header was checked: always found */
-			snprintf(err, errlen, "'%s' row %zu: bad value '%s' in column %s", file, i + 1,
-				 csv.rows[i + 1][col < 0 ? 0 : col], bad);
-			goto fail;
-		}
-	}
+	if (!raw->cases)
+		goto oom;
 	for (size_t i = 0; i < raw->nrows; i++) {
 		const struct pb_raw_row *r = &raw->rows[i];
 		size_t c;
 		for (c = 0; c < raw->ncases; c++)
 			if (pb_case_key_equal(&raw->cases[c].key, r))
 				break;
-		if (c == raw->ncases) {
-			raw->cases[c].key = *r;
-			raw->cases[c].all_verified = 1;
-			raw->cases[c].wall_s = calloc(raw->nrows, sizeof(double));
-			if (!raw->cases[c].wall_s) {
-				snprintf(err, errlen, "cannot read '%s': out of memory", file);
-				goto fail;
-			}
-			raw->ncases++;
-		}
 		struct pb_case *k = &raw->cases[c];
+		if (c == raw->ncases) {
+			k->key = *r;
+			k->all_verified = 1;
+			k->wall_s = calloc(raw->nrows, sizeof *k->wall_s);
+			k->rows = calloc(raw->nrows, sizeof *k->rows);
+			raw->ncases++;
+			if (!k->wall_s || !k->rows)
+				goto oom;
+		}
+		for (size_t j = 0; j < k->n; j++) {
+			const struct pb_raw_row *q = &raw->rows[k->rows[j]];
+			if (q->rep == r->rep && strcmp(q->run_id, r->run_id) == 0) {
+				char key[PB_PARAMS_MAX + 256];
+				pb_case_key_str(r, key, sizeof key);
+				snprintf(err, errlen, "'%s' rows %zu and %zu: repetition %d of case %s appears twice in run %s",
+					 file, k->rows[j] + 1, i + 1, r->rep, key, r->run_id);
+				return -1;
+			}
+		}
+		k->rows[k->n] = i;
 		k->wall_s[k->n++] = r->wall_s;
 		if (!r->verified)
 			k->all_verified = 0;
 	}
-	pb_csv_free(&csv);
+	return 0;
+oom:
+	snprintf(err, errlen, "cannot read '%s': out of memory", file);
+	return -1;
+}
+
+int pb_raw_read(const char *path, struct pb_raw *raw, char *err, size_t errlen)
+{
+	char file[4096];
+	void *rows;
+	memset(raw, 0, sizeof *raw);
+	pb_raw_path(path, file, sizeof file);
+	if (read_table(file, &pb_raw_table, &raw->csv, &rows, &raw->nrows, sizeof *raw->rows, 0, err, errlen) != 0)
+		goto fail;
+	raw->rows = rows;
+	if (group_cases(raw, file, err, errlen) != 0)
+		goto fail;
 	return 0;
 fail:
-	pb_csv_free(&csv);
 	pb_raw_free(raw);
 	return -1;
 }
 
 void pb_raw_free(struct pb_raw *raw)
 {
-	for (size_t c = 0; c < raw->ncases; c++)
+	for (size_t c = 0; c < raw->ncases; c++) {
 		free(raw->cases[c].wall_s);
+		free(raw->cases[c].rows);
+	}
 	free(raw->cases);
 	free(raw->rows);
+	pb_csv_free(&raw->csv);
 	memset(raw, 0, sizeof *raw);
+}
+
+int pb_counters_read(const char *dir, struct pb_counters *c, char *err, size_t errlen)
+{
+	char file[4096];
+	struct pb_csv csv;
+	void *rows;
+	memset(c, 0, sizeof *c);
+	snprintf(file, sizeof file, "%s/counters.csv", dir);
+	if (access(file, F_OK) != 0 && errno == ENOENT)
+		return 0;
+	int rc = read_table(file, &pb_counters_table, &csv, &rows, &c->n, sizeof *c->rows, 1, err, errlen);
+	pb_csv_free(&csv); /* counter rows hold no pointer into the text */
+	c->rows = rows;
+	return rc;
+}
+
+void pb_counters_free(struct pb_counters *c)
+{
+	free(c->rows);
+	memset(c, 0, sizeof *c);
 }

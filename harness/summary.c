@@ -1,7 +1,8 @@
-/* summary.c: summary.csv: one row per case with its statistics, speedup and efficiency. */
-#include "commands.h"
+/* summary.c: summary.csv: one row per case with its statistics, speedup, set-up, CPU time and counters. */
+#include "summary.h"
 #include "csv.h"
-#include "report.h"
+#include "schema.h"
+#include "util.h"
 
 #include <errno.h>
 #include <math.h>
@@ -9,15 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-void pb_textf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
 
 void pb_fmt_double(char *buf, size_t len, double x)
 {
@@ -90,12 +82,29 @@ int pb_summary_compute(const struct pb_raw *raw, struct pb_sumrow **out, size_t 
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	double *v = malloc((raw->nrows ? raw->nrows : 1) * 3 * sizeof *v);
+	if (!v) {
+		free(rows);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	for (size_t i = 0; i < raw->ncases; i++) {
 		const struct pb_case *c = &raw->cases[i];
 		rows[i].key = c->key;
+		rows[i].key.cpus = NULL;
 		pb_stats_compute(c->wall_s, c->n, &rows[i].st);
 		rows[i].verified = c->all_verified;
+		for (size_t k = 0; k < c->n; k++) {
+			const struct pb_raw_row *row = &raw->rows[c->rows[k]];
+			v[k] = row->setup_s;
+			v[c->n + k] = row->user_s;
+			v[2 * c->n + k] = row->sys_s;
+		}
+		rows[i].setup_s = pb_median(v, c->n);
+		rows[i].user_s = pb_median(v + c->n, c->n);
+		rows[i].sys_s = pb_median(v + 2 * c->n, c->n);
 	}
+	free(v);
 	for (size_t i = 0; i < raw->ncases; i++) {
 		struct pb_sumrow *r = &rows[i];
 		double ref = serial_reference(rows, raw->ncases, i);
@@ -111,13 +120,44 @@ int pb_summary_compute(const struct pb_raw *raw, struct pb_sumrow **out, size_t 
 	return 0;
 }
 
-/* One summary.csv line for r into buf. */
-static void format_row(char *buf, size_t cap, const struct pb_sumrow *r)
+void pb_summary_add_counters(struct pb_sumrow *rows, size_t n, const struct pb_counters *ctr)
 {
-	size_t pos = 0;
+	double *v = malloc((ctr->n ? ctr->n : 1) * sizeof *v);
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct pb_sumrow *r = &rows[i];
+		r->nctr = 0;
+		/* the case's events, in order of first appearance */
+		for (size_t k = 0; k < ctr->n; k++) {
+			const struct pb_counter_row *c = &ctr->rows[k];
+			if (!pb_case_key_equal(&c->key, &r->key))
+				continue;
+			int e;
+			for (e = 0; e < r->nctr; e++)
+				if (strcmp(r->ctr_event[e], c->event) == 0)
+					break;
+			if (e == r->nctr && r->nctr < PB_MAX_EVENTS)
+				snprintf(r->ctr_event[r->nctr++], PB_EVENT_MAX, "%s", c->event);
+		}
+		for (int e = 0; e < r->nctr; e++) {
+			size_t m = 0;
+			for (size_t k = 0; k < ctr->n; k++)
+				if (strcmp(ctr->rows[k].event, r->ctr_event[e]) == 0 &&
+				    pb_case_key_equal(&ctr->rows[k].key, &r->key))
+					v[m++] = (double)ctr->rows[k].value;
+			r->ctr_median[e] = pb_median(v, m);
+		}
+	}
+	free(v);
+}
+
+/* One summary.csv line for r, appended to b; the columns are schema.c's pb_summary_columns. */
+static void format_row(struct pb_strbuf *b, const struct pb_sumrow *r)
+{
 	char num[64];
 	const struct pb_raw_row *k = &r->key;
-#define STR(s) pb_csv_field(buf, cap, &pos, (s), 0)
+#define STR(s) pb_csv_append(b, (s), 0)
 #define ULL(v) (snprintf(num, sizeof num, "%llu", (unsigned long long)(v)), STR(num))
 #define DBL(v) (pb_fmt_double(num, sizeof num, (v)), STR(num))
 	STR(k->workload);
@@ -145,7 +185,17 @@ static void format_row(char *buf, size_t cap, const struct pb_sumrow *r)
 		STR("");
 		STR("");
 	}
-	pb_csv_field(buf, cap, &pos, r->verified ? "1" : "0", 1);
+	STR(r->verified ? "1" : "0");
+	DBL(r->setup_s);
+	DBL(r->user_s);
+	DBL(r->sys_s);
+	struct pb_strbuf c = { 0 };
+	for (int e = 0; e < r->nctr; e++) {
+		pb_fmt_double(num, sizeof num, r->ctr_median[e]);
+		pb_sb_printf(&c, "%s%s=%s", e ? ";" : "", r->ctr_event[e], num);
+	}
+	pb_csv_append(b, c.s ? c.s : "", 1);
+	free(c.s);
 #undef STR
 #undef ULL
 #undef DBL
@@ -153,53 +203,43 @@ static void format_row(char *buf, size_t cap, const struct pb_sumrow *r)
 
 int pb_summary_write(const char *path, const struct pb_sumrow *rows, size_t n, char *err, size_t errlen)
 {
-	char tmp[4200];
-	char line[8192];
-	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-	FILE *f = fopen(tmp, "w");
-	if (!f) {
-		snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
-		return -1;
+	struct pb_strbuf b = { 0 };
+	for (size_t i = 0; i < pb_summary_ncolumns; i++)
+		pb_csv_append(&b, pb_summary_columns[i], i + 1 == pb_summary_ncolumns);
+	for (size_t i = 0; i < n; i++)
+		format_row(&b, &rows[i]);
+	int rc;
+	if (b.oom) {
+		snprintf(err, errlen, "cannot write '%s': out of memory", path);
+		rc = -1;
+	} else {
+		rc = pb_write_file_atomic(path, b.s, b.len, err, errlen);
 	}
-	fputs(PB_SUMMARY_COLUMNS "\n", f);
-	for (size_t i = 0; i < n; i++) {
-		format_row(line, sizeof line, &rows[i]);
-		fputs(line, f);
-	}
-	int bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
-	int e = errno;
-	if (fclose(f) != 0 && !bad) {
-		bad = 1;
-		e = errno;
-	}
-	if (bad) {
-		unlink(tmp);
-		snprintf(err, errlen, "cannot write '%s': %s", tmp, strerror(e));
-		return -1;
-	}
-	if (rename(tmp, path) != 0) {
-		e = errno;
-		unlink(tmp);
-		snprintf(err, errlen, "cannot rename '%s' to '%s': %s", tmp, path, strerror(e));
-		return -1;
-	}
-	return 0;
+	free(b.s);
+	return rc;
 }
 
 int pb_summary_write_dir(const char *dir, char *err, size_t errlen)
 {
 	struct pb_raw raw;
+	struct pb_counters ctr;
 	struct pb_sumrow *rows = NULL;
 	size_t n = 0;
 	char path[4096];
 	if (pb_raw_read(dir, &raw, err, errlen) != 0)
 		return -1;
+	if (pb_counters_read(dir, &ctr, err, errlen) != 0) {
+		pb_raw_free(&raw);
+		return -1;
+	}
 	int rc = pb_summary_compute(&raw, &rows, &n, err, errlen);
 	if (rc == 0) {
+		pb_summary_add_counters(rows, n, &ctr);
 		snprintf(path, sizeof path, "%s/summary.csv", dir);
 		rc = pb_summary_write(path, rows, n, err, errlen);
 	}
 	free(rows);
+	pb_counters_free(&ctr);
 	pb_raw_free(&raw);
 	return rc;
 }

@@ -2,28 +2,70 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+/* Longest message line printed whole; a longer one is cut at a character boundary, with "...". */
+#define LINE_MAX_BYTES 65536
+
+/* Length of the longest prefix of s[0..len) that does not end inside a UTF-8 sequence. */
+static size_t utf8_cut(const char *s, size_t len)
+{
+	size_t i = len;
+	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--; /* continuation bytes */
+	if (i == 0)
+		return len;
+	unsigned char lead = (unsigned char)s[i - 1];
+	size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+	return len - (i - 1) >= need ? len : i - 1;
+}
+
 static void vline(const char *prefix, const char *fmt, va_list ap)
 {
-	char buf[2048];
-	int n = snprintf(buf, sizeof buf, "%s", prefix);
-	int m = vsnprintf(buf + n, sizeof buf - (size_t)n - 1, fmt, ap);
-	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
-	if (len > sizeof buf - 2)
-		len = sizeof buf - 2;
+	char small[2048], *buf = small;
+	size_t plen = strlen(prefix);
+	va_list ap2;
+	va_copy(ap2, ap);
+	int m = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	size_t mlen = m < 0 ? 0 : (size_t)m, cut = 0;
+	if (mlen > LINE_MAX_BYTES) {
+		cut = 1;
+		mlen = LINE_MAX_BYTES;
+	}
+	size_t cap = plen + mlen + 8;
+	if (cap > sizeof small && !(buf = malloc(cap))) {
+		buf = small; /* out of memory: the first 2 KiB, cut below */
+		cap = sizeof small;
+		cut = 1;
+	}
+	memcpy(buf, prefix, plen);
+	size_t room = cap - plen - 5; /* "...\n" and the NUL */
+	if (m > 0)
+		vsnprintf(buf + plen, room + 1, fmt, ap);
+	size_t len = plen + (mlen < room ? mlen : room);
+	if (cut) {
+		len = plen + utf8_cut(buf + plen, len - plen);
+		memcpy(buf + len, "...", 3);
+		len += 3;
+	}
 	/* one line, whatever the message held */
 	for (size_t i = 0; i < len; i++)
 		if (buf[i] == '\n')
 			buf[i] = ' ';
 	buf[len++] = '\n';
 	(void)!write(STDERR_FILENO, buf, len);
+	if (buf != small)
+		free(buf);
 }
 
 void pb_err(const char *fmt, ...)
@@ -39,6 +81,14 @@ void pb_warn(const char *fmt, ...)
 	va_list ap;
 	va_start(ap, fmt);
 	vline("parbench: warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void pb_textf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
 	va_end(ap);
 }
 
@@ -155,4 +205,260 @@ int pb_parse_int(const char *s, long lo, long hi, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int pb_available_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+void pb_reserve_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		/* the lowest free descriptor: fd itself, as the ones below it are open */
+		int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (got >= 0 && got != fd)
+			close(got);
+	}
+}
+
+int pb_mkdir_p(const char *path, char *created, size_t cap)
+{
+	char buf[4096];
+	if (created && cap)
+		created[0] = '\0';
+	if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	for (char *p = buf + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(buf, 0777) == 0) {
+			if (created && cap && !created[0])
+				snprintf(created, cap, "%s", buf); /* the top-most directory made */
+		} else if (errno != EEXIST) {
+			return -1;
+		} else {
+			struct stat st;
+			if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
+				errno = ENOTDIR;
+				return -1;
+			}
+		}
+		*p = c;
+		if (!c)
+			break;
+	}
+	return 0;
+}
+
+void pb_remove_created(const char *dir, const char *created)
+{
+	char buf[4096];
+	size_t top = strlen(created);
+	if (!top)
+		return;
+	snprintf(buf, sizeof buf, "%s", dir);
+	while (strlen(buf) >= top) {
+		rmdir(buf);
+		char *slash = strrchr(buf, '/');
+		if (!slash)
+			break;
+		*slash = '\0';
+	}
+}
+
+int pb_open_regular(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	struct stat st;
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "'%s' is not a regular file%s", path,
+			 S_ISDIR(st.st_mode) ? " (a directory)" : S_ISFIFO(st.st_mode) ? " (a FIFO)" : "");
+		close(fd);
+		return -1;
+	}
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	return fd;
+}
+
+int pb_read_file(const char *path, char **data, size_t *len, char *err, size_t errlen)
+{
+	int fd = pb_open_regular(path, err, errlen);
+	char *buf = NULL;
+	size_t n = 0, cap = 0;
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		if (cap - n < 65536) {
+			size_t nc = cap ? cap * 2 : 65536;
+			char *nb = realloc(buf, nc + 1);
+			if (!nb) {
+				snprintf(err, errlen, "cannot read '%s': out of memory", path);
+				goto fail;
+			}
+			buf = nb;
+			cap = nc;
+		}
+		ssize_t got = read(fd, buf + n, cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			snprintf(err, errlen, "cannot read '%s': %s", path, strerror(errno));
+			goto fail;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	return 0;
+fail:
+	close(fd);
+	free(buf);
+	return -1;
+}
+
+int pb_write_file_atomic(const char *path, const void *data, size_t len, char *err, size_t errlen)
+{
+	char tmp[4200];
+	const char *slash = strrchr(path, '/');
+	if (slash)
+		snprintf(tmp, sizeof tmp, "%.*s/.%s.tmp.%ld", (int)(slash - path), path, slash + 1, (long)getpid());
+	else
+		snprintf(tmp, sizeof tmp, ".%s.tmp.%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	int bad = pb_write_all(fd, data, len) != 0;
+	int e = errno;
+	if (close(fd) != 0 && !bad) {
+		bad = 1;
+		e = errno;
+	}
+	if (!bad && rename(tmp, path) != 0) {
+		bad = 1;
+		e = errno;
+	}
+	if (bad) {
+		unlink(tmp);
+		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(e));
+		return -1;
+	}
+	return 0;
+}
+
+int pb_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int pb_fclose(FILE *f)
+{
+	int bad = ferror(f), e = errno;
+	if (fclose(f) != 0)
+		return -1;
+	if (bad) {
+		errno = e ? e : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int pb_stdout_done(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	int e = errno ? errno : EIO;
+	pb_err("cannot write to stdout: %s", strerror(e));
+	return -1;
+}
+
+void pb_sb_putn(struct pb_strbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t nc = b->cap ? b->cap : 256;
+		while (nc < b->len + n + 1)
+			nc *= 2;
+		char *ns = realloc(b->s, nc);
+		if (!ns) {
+			b->oom = 1;
+			return;
+		}
+		b->s = ns;
+		b->cap = nc;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void pb_sb_puts(struct pb_strbuf *b, const char *s)
+{
+	pb_sb_putn(b, s, strlen(s));
+}
+
+void pb_sb_printf(struct pb_strbuf *b, const char *fmt, ...)
+{
+	char small[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n < sizeof small) {
+		pb_sb_putn(b, small, (size_t)n);
+		return;
+	}
+	char *big = malloc((size_t)n + 1);
+	if (!big) {
+		b->oom = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	pb_sb_putn(b, big, (size_t)n);
+	free(big);
 }

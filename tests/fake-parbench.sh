@@ -1,8 +1,9 @@
 #!/bin/sh
-# fake-parbench.sh: stands in for a parbench build in the `ab` tests.  "run [options] -r N -o DIR"
-# writes DIR/raw.csv for pi and sumsq, serial j=1 and threads j=2 (narrowed by -w and -v), with 1%
-# noise.  FAKE_SLOW="workload-variant" makes that case 30% slower; FAKE_SLOW_ONLY_MATRIX=1 only when
+# fake-parbench.sh: stands in for a parbench build in the `ab` tests.  "--version" says parbench;
+# "run [options] -r N -o DIR" writes DIR/raw.csv for pi and sumsq, serial j=1 and threads j=2
+# (narrowed by -w and -v), with 1% noise.  FAKE_SLOW="workload-variant" makes that case 30% slower; FAKE_SLOW_ONLY_MATRIX=1 only when
 # the run is not narrowed by -w (a slowdown that does not reproduce when confirmed).
+[ "$1" = --version ] && { echo "parbench 0.0.0 (fake: tests/fake-parbench.sh)"; exit 0; }
 [ "$1" = run ] || { echo "fake-parbench: expected run" >&2; exit 2; }
 shift
 reps=5 out= wl=pi,sumsq var=serial,threads narrowed=0
@@ -10,9 +11,9 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	-r) reps=$2; shift ;;
 	-o) out=$2; shift ;;
-	-w) wl=$2; narrowed=1; shift ;;
-	-v) var=$2; shift ;;
-	-n | -j | --tasks | --chunk | -s | -p | -b | --order | --warmup) shift ;;
+	-w | --workload) wl=$2; narrowed=1; shift ;;
+	-v | --variant) var=$2; shift ;;
+	-n | --size | -j | --workers | --tasks | --chunk | -s | --schedule | -p | --param | -b | --bind | --order | --warmup) shift ;;
 	-q | --quick) ;;
 	*) echo "fake-parbench: unknown option '$1'" >&2; exit 2 ;;
 	esac

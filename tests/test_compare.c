@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "contract.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -196,7 +197,7 @@ static const char *write_run(const char *name, int reps, double scale, double sl
 	snprintf(path, sizeof path, "%s/%s.csv", tmpdir, name);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
-	fprintf(f, "%s\n", PB_RAW_COLUMNS);
+	fprintf(f, "%s\n", RAW_HEADER);
 	rng_state = 99; /* the same noise in every file */
 	for (int r = 0; r < reps; r++) {
 		double noise = 1 + 0.01 * rng_normal();

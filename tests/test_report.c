@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "contract.h"
 
 #include "testutil.h"
 
@@ -73,7 +74,7 @@ static void write_raw(void)
 	snprintf(path, sizeof path, "%s/raw.csv", dir);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
-	fputs(PB_RAW_COLUMNS "\n", f);
+	fputs(RAW_HEADER "\n", f);
 	for (size_t i = 0; i < NFIX; i++) {
 		char key[256], wall[32], ver[8];
 		const char *c = strrchr(fixture[i], ',');
@@ -113,12 +114,13 @@ static int teardown(void **state)
 static char **find_row(struct pb_csv *csv, const char *prefix)
 {
 	for (size_t r = 1; r < csv->nrows; r++) {
-		char line[1024] = "";
-		size_t pos = 0;
+		struct pb_strbuf line = { 0 };
 		for (size_t c = 0; c < 9; c++)
-			pb_csv_field(line, sizeof line, &pos, csv->rows[r][c], c == 8);
-		line[strlen(line) - 1] = '\0';
-		if (strcmp(line, prefix) == 0)
+			pb_csv_append(&line, csv->rows[r][c], c == 8);
+		line.s[line.len - 1] = '\0';
+		int same = strcmp(line.s, prefix) == 0;
+		free(line.s);
+		if (same)
 			return csv->rows[r];
 	}
 	fail_msg("no summary row '%s'", prefix);
@@ -152,11 +154,11 @@ static void test_summary_columns(void **state)
 	(void)state;
 	struct pb_csv csv;
 	read_summary(&csv);
-	char header[1024] = "";
-	size_t pos = 0;
+	struct pb_strbuf header = { 0 };
 	for (size_t c = 0; c < csv.ncols; c++)
-		pb_csv_field(header, sizeof header, &pos, csv.rows[0][c], c + 1 == csv.ncols);
-	assert_string_equal(header, PB_SUMMARY_COLUMNS "\n");
+		pb_csv_append(&header, csv.rows[0][c], c + 1 == csv.ncols);
+	assert_string_equal(header.s, SUMMARY_HEADER "\n");
+	free(header.s);
 	assert_int_equal(csv.nrows - 1, NFIX); /* one row per case */
 	/* cases in the order of raw.csv */
 	assert_string_equal(csv.rows[1][3], "serial");
@@ -488,7 +490,7 @@ static void test_report_bad_dir(void **state)
 	snprintf(path, sizeof path, "%s/bad/raw.csv", dir);
 	FILE *f = fopen(path, "w");
 	assert_non_null(f);
-	fputs(PB_RAW_COLUMNS "\nr1,pi,1000,,serial,1,8,1,static,none,0,notanumber,0,0,0,0,1,1,0\n", f);
+	fputs(RAW_HEADER "\nr1,pi,1000,,serial,1,8,1,static,none,0,notanumber,0,0,0,0,1,1,0\n", f);
 	fclose(f);
 	snprintf(path, sizeof path, "%s/bad", dir);
 	assert_int_equal(run_report(path, NULL), 2); /* malformed */

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <png.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -247,15 +248,26 @@ static int write_ppm(FILE *f, const uint8_t *rgb, uint32_t w, uint32_t h, char *
 int imgio_read(const char *path, uint64_t max_pixels, imgio_alloc_fn alloc, imgio_free_fn release,
 	       struct imgio_image *img, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f) {
+	/* O_NONBLOCK: a FIFO (or a device) given as input is refused here, never waited on */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
 		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
 		return -1;
 	}
 	struct stat sb;
-	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
-		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(EISDIR));
-		fclose(f);
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		if (S_ISDIR(sb.st_mode))
+			snprintf(err, errlen, "cannot read '%s': %s", path, strerror(EISDIR));
+		else
+			snprintf(err, errlen, "cannot read '%s': not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	FILE *f = fdopen(fd, "rb");
+	if (!f) {
+		snprintf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+		close(fd);
 		return -1;
 	}
 	unsigned char magic[8];

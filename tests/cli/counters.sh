@@ -14,11 +14,14 @@ else
 	run run -w pi -v "$V" -j 4 -n 3e8 -r 2 -c perf -o "$D"
 	expect_rc "4 workers with perf counters exits 0" 0
 	check "every repetition of every variant counted context switches" \
-		awk -F, -v want="$want" '$7 == "context-switches" { n++; if (!($8 > 0)) exit 1 } END { exit n == want ? 0 : 1 }' "$D/counters.csv"
+		awk -F, -v want="$want" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+			$c["event"] == "context-switches" { n++; if (!($c["value"] > 0)) exit 1 } END { exit n == want ? 0 : 1 }' "$D/counters.csv"
 	# task-clock summed over the 4 workers against the repetition's user + sys time from raw.csv
 	check "counters are summed over the workers: task-clock is within 0.5x-1.5x of the CPU time" \
-		awk -F, 'FNR == 1 { next } FILENAME ~ /raw/ { cpu[$5 "," $11] = $14 + $15; next }
-			$7 == "task-clock-ns" { n++; r = $8 / 1e9 / cpu[$3 "," $5]; if (r < 0.5 || r > 1.5) exit 1 }
+		awk -F, 'FNR == 1 { for (i = 1; i <= NF; i++) c[FILENAME, $i] = i; next }
+			FILENAME ~ /raw/ { f = FILENAME; cpu[$c[f, "variant"] "," $c[f, "rep"]] = $c[f, "user_s"] + $c[f, "sys_s"]; next }
+			{ f = FILENAME }
+			$c[f, "event"] == "task-clock-ns" { n++; r = $c[f, "value"] / 1e9 / cpu[$c[f, "variant"] "," $c[f, "rep"]]; if (r < 0.5 || r > 1.5) exit 1 }
 			END { exit n == want ? 0 : 1 }' want="$want" "$D/raw.csv" "$D/counters.csv"
 
 	# a fresh process per task writes its band into fresh memory: faults grow with the image
@@ -26,8 +29,8 @@ else
 		run run -w image -v process -j 2 -n "$n" -r 1 -c perf -o "$TMP/pf$n"
 		expect_rc "image $n pixels under process exits 0" 0
 	done
-	small=$(awk -F, '$7 == "page-faults" { print $8 }' "$TMP/pf65536/counters.csv")
-	big=$(awk -F, '$7 == "page-faults" { print $8 }' "$TMP/pf1048576/counters.csv")
+	small=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $c["event"] == "page-faults" { print $c["value"] }' "$TMP/pf65536/counters.csv")
+	big=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $c["event"] == "page-faults" { print $c["value"] }' "$TMP/pf1048576/counters.csv")
 	# the extra pixels' output pages: 3 bytes x (1048576 - 65536) / 4096 = 720; the increase in faults
 	# must follow them (a fixed cost, such as a sanitizer's shadow memory, cancels in the difference)
 	check "page faults grow in proportion to the image ($small -> $big faults; 720 more output pages)" \

@@ -41,11 +41,14 @@ expect_grep "stdout has the results table" '^workload +size' "$OUT"
 expect_grep "stdout has the case with its result" '^pi .* serial .* yes$' "$OUT"
 expect_grep "stderr has a progress line per case" '^\[1/1\] pi' "$ERR"
 
-# --append keeps the run id and adds rows
-run run -w pi -v serial --quick -r 2 -o "$D" --append
+# --append keeps the run id and adds rows of new cases; a case already there is refused, not merged
+run run -w pi -v threads -j 1 --quick -r 2 -o "$D" --append
 expect_rc "--append exits 0" 0
 check "--append adds rows" test "$(tail -n +2 "$D/raw.csv" | wc -l)" -eq 5
 check "--append keeps one run id" test "$(csv_col "$D/raw.csv" run_id | sort -u | wc -l)" -eq 1
+expect_usage_error "--append of a case the run has is refused (its repetitions come from one sitting)" \
+	"cannot append to '.*': it already has case pi n=30000000 seed=0 serial j=1" run -w pi -v serial --quick -r 2 -o "$D" --append
+check "the refused --append wrote no row" test "$(tail -n +2 "$D/raw.csv" | wc -l)" -eq 5
 expect_usage_error "a directory with a run needs --append" "already holds a run" run -w pi -v serial --quick -o "$D"
 
 # Default directory: results/<run-id> and results/latest
