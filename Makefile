@@ -111,7 +111,7 @@ $(BUILD)/parbench: $(OBJS)
 $(BUILD)/obj/harness/exec_openmp.o: FINAL_CFLAGS += -fopenmp
 
 # buildinfo.h is order-only: it must exist before the first compile, and -MMD makes only the
-# objects that really include it (main.c, run.c) depend on its contents.
+# objects that really include it (main.c, session.c) depend on its contents.
 $(BUILD)/obj/%.o: %.c | $(BUILDINFO)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
