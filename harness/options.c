@@ -1,6 +1,9 @@
 /* options.c: run's options as one table: their parsers, the getopt_long built from it, the usage text. */
 #include "options.h"
+#include "suggest.h"
 #include "util.h"
+
+#include <ctype.h>
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -41,6 +44,16 @@ int pb_list_each(const char *opt, const char *arg, int (*item)(void *ctx, const 
 static void duplicate(const char *opt, const char *val)
 {
 	pb_warn("%s lists '%s' more than once; it is used once", opt, val);
+}
+
+/* val in lower case into buf (names are case-insensitive: -v OpenMP is openmp). */
+static const char *lower(const char *val, char *buf, size_t len)
+{
+	size_t i = 0;
+	for (; val[i] && i + 1 < len; i++)
+		buf[i] = (char)tolower((unsigned char)val[i]);
+	buf[i] = '\0';
+	return buf;
 }
 
 static int too_many(const char *opt, const char *what, int max)
@@ -116,8 +129,11 @@ static int bind_item(void *ctx, const char *val)
 {
 	struct pb_common_opts *c = ctx;
 	enum pb_bind_kind k;
-	if (pb_bind_parse(val, &k)) {
-		pb_err("unknown binding '%s' (expected none, core or pu)", val);
+	char low[256], dym[128];
+	if (pb_bind_parse(lower(val, low, sizeof low), &k)) {
+		static const char *const names[] = { "none", "core", "pu" };
+		pb_did_you_mean(dym, sizeof dym, val, names, 3);
+		pb_err("unknown binding '%s'%s (expected none, core or pu)", val, dym);
 		return 2;
 	}
 	for (int i = 0; i < c->nbind_kinds; i++)
@@ -138,8 +154,11 @@ static int order_item(void *ctx, const char *val)
 {
 	struct pb_common_opts *c = ctx;
 	enum pb_bind_order o;
-	if (pb_order_parse(val, &o)) {
-		pb_err("unknown order '%s' (expected compact or scatter)", val);
+	char low[256], dym[128];
+	if (pb_order_parse(lower(val, low, sizeof low), &o)) {
+		static const char *const names[] = { "compact", "scatter" };
+		pb_did_you_mean(dym, sizeof dym, val, names, 2);
+		pb_err("unknown order '%s'%s (expected compact or scatter)", val, dym);
 		return 2;
 	}
 	for (int i = 0; i < c->norders; i++)
@@ -219,6 +238,44 @@ static int opt_timeout(void *opts, const char *arg)
 	return 0;
 }
 
+static int opt_min_time(void *opts, const char *arg)
+{
+	char *end;
+	double t = strtod(arg, &end);
+	if (*end || end == arg || !(t >= 0) || t > 1e6) {
+		pb_err("bad --min-time '%s': expected seconds >= 0", arg);
+		return 2;
+	}
+	((struct pb_common_opts *)opts)->min_time_s = t;
+	return 0;
+}
+
+/* --export-json|csv|md FILE: a file name, kept as given (argv outlives the run). */
+static int export_path(const char **dst, const char *opt, const char *arg)
+{
+	if (!*arg || strlen(arg) >= 4000) {
+		pb_err("%s: bad file name '%.60s'", opt, arg);
+		return 2;
+	}
+	*dst = arg;
+	return 0;
+}
+
+static int opt_export_json(void *opts, const char *arg)
+{
+	return export_path(&((struct pb_common_opts *)opts)->export_json, "--export-json", arg);
+}
+
+static int opt_export_csv(void *opts, const char *arg)
+{
+	return export_path(&((struct pb_common_opts *)opts)->export_csv, "--export-csv", arg);
+}
+
+static int opt_export_md(void *opts, const char *arg)
+{
+	return export_path(&((struct pb_common_opts *)opts)->export_md, "--export-md", arg);
+}
+
 static int opt_quiet(void *opts, const char *arg)
 {
 	(void)arg;
@@ -245,15 +302,23 @@ static int add_workload(struct pb_run_opts *o, const struct pb_workload *w, cons
 static int workload_item(void *ctx, const char *val)
 {
 	struct pb_run_opts *o = ctx;
-	if (strcmp(val, "all") == 0) {
+	if (pb_name_eq(val, "all")) {
 		for (int k = 0; pb_workloads[k]; k++)
 			if (!pb_workloads[k]->extra && add_workload(o, pb_workloads[k], val, 1))
 				return 2;
 		return 0;
 	}
+	char low[256], dym[128];
 	const struct pb_workload *w = pb_workload_find(val);
+	if (!w)
+		w = pb_workload_find(lower(val, low, sizeof low));
 	if (!w) {
-		pb_err("unknown workload '%s' (see 'parbench list')", val);
+		const char *names[PB_MAX_WORKLOADS];
+		size_t n = 0;
+		for (int k = 0; pb_workloads[k] && n < PB_MAX_WORKLOADS; k++)
+			names[n++] = pb_workloads[k]->name;
+		pb_did_you_mean(dym, sizeof dym, val, names, n);
+		pb_err("unknown workload '%s'%s (see 'parbench list')", val, dym);
 		return 2;
 	}
 	return add_workload(o, w, val, 0);
@@ -282,7 +347,7 @@ static int variant_item(void *ctx, const char *val)
 {
 	struct pb_run_opts *o = ctx;
 	char why[256];
-	if (strcmp(val, "all") == 0) {
+	if (pb_name_eq(val, "all")) {
 		for (int k = 0; pb_executors[k]; k++) {
 			if (!pb_executors[k]->available(why, sizeof why))
 				pb_warn("variant '%s' skipped: %s", pb_executors[k]->name, why);
@@ -291,9 +356,18 @@ static int variant_item(void *ctx, const char *val)
 		}
 		return 0;
 	}
+	char low[256], dym[128];
 	const struct pb_executor *e = pb_executor_find(val);
+	if (!e)
+		e = pb_executor_find(lower(val, low, sizeof low));
 	if (!e) {
-		pb_err("unknown variant '%s' (see 'parbench list')", val);
+		const char *names[PB_MAX_VARIANTS + 1];
+		size_t n = 0;
+		for (int k = 0; pb_executors[k] && n < PB_MAX_VARIANTS; k++)
+			names[n++] = pb_executors[k]->name;
+		names[n++] = "all";
+		pb_did_you_mean(dym, sizeof dym, val, names, n);
+		pb_err("unknown variant '%s'%s (see 'parbench list')", val, dym);
 		return 2;
 	}
 	if (!e->available(why, sizeof why)) {
@@ -364,8 +438,11 @@ static int sched_item(void *ctx, const char *val)
 {
 	struct pb_run_opts *o = ctx;
 	enum pb_schedule s;
-	if (pb_sched_parse(val, &s)) {
-		pb_err("unknown schedule '%s' (expected static, cyclic, dynamic or guided)", val);
+	char low[256], dym[128];
+	if (pb_sched_parse(lower(val, low, sizeof low), &s)) {
+		static const char *const names[] = { "static", "cyclic", "dynamic", "guided" };
+		pb_did_you_mean(dym, sizeof dym, val, names, 4);
+		pb_err("unknown schedule '%s'%s (expected static, cyclic, dynamic or guided)", val, dym);
 		return 2;
 	}
 	for (int i = 0; i < o->nscheds; i++)
@@ -445,7 +522,11 @@ const struct pb_opt pb_common_options[] = {
 	{ "counters", 'c', "SPEC", 0, "auto|none|perf|rusage|papi:EVENT,EVENT (default: auto)", opt_counters },
 	{ "out", 'o', "DIR", PB_OPT_AB, "results directory (default: results/<run-id>; results/latest points to it)", opt_out },
 	{ "append", 0, NULL, 0, "add the cases to the run already in --out DIR", opt_append },
+	{ "min-time", 0, "S", 0, "repeat each case until its repetitions add up to S seconds (at least -r, at most 1000)", opt_min_time },
 	{ "timeout", 0, "S", 0, "fail a repetition that takes longer than S seconds", opt_timeout },
+	{ "export-json", 0, "FILE", PB_OPT_AB, "write every case's statistics, times and the scaling fits as JSON", opt_export_json },
+	{ "export-csv", 0, "FILE", PB_OPT_AB, "write summary.csv's columns to FILE as well", opt_export_csv },
+	{ "export-md", 0, "FILE", PB_OPT_AB, "write the results table as Markdown", opt_export_md },
 	{ "quiet", 'q', NULL, 0, "no progress lines on stderr", opt_quiet },
 	{ NULL, 0, NULL, 0, NULL, NULL },
 };
@@ -495,8 +576,43 @@ const struct pb_opt *pb_opt_find(const struct pb_opt *const *tables, const char 
 
 #define MAX_OPTS 64
 
+/* The unknown long option a ("--wokers=3"): the table's nearest long name, as "; did you mean '--workers'?". */
+static void suggest_option(const struct pb_opt *const *tables, const char *a, char *buf, size_t len)
+{
+	static char names[MAX_OPTS + 1][40];
+	const char *cands[MAX_OPTS + 1];
+	char word[64];
+	size_t n = 0;
+	buf[0] = '\0';
+	if (strncmp(a, "--", 2) != 0)
+		return;
+	snprintf(word, sizeof word, "%.*s", (int)strcspn(a + 2, "="), a + 2);
+	for (int t = 0; tables[t]; t++)
+		for (const struct pb_opt *p = tables[t]; p->lng && n < MAX_OPTS; p++) {
+			snprintf(names[n], sizeof names[n], "%s", p->lng);
+			cands[n] = names[n];
+			n++;
+		}
+	cands[n++] = "help";
+	const char *s = pb_suggest(word, cands, n);
+	if (s)
+		snprintf(buf, len, "; did you mean '--%s'?", s);
+}
+
 int pb_opts_parse(const struct pb_opt *const *tables, const char *cmd, const char *usage_head, int argc,
 		  char **argv, void *opts)
+{
+	int first;
+	int rc = pb_opts_parse_args(tables, cmd, usage_head, argc, argv, opts, &first);
+	if (rc == 0 && first < argc) {
+		pb_err("unexpected argument '%s' (see 'parbench %s --help')", argv[first], cmd);
+		return 2;
+	}
+	return rc;
+}
+
+int pb_opts_parse_args(const struct pb_opt *const *tables, const char *cmd, const char *usage_head, int argc,
+		       char **argv, void *opts, int *first_arg)
 {
 	struct option longopts[MAX_OPTS + 2];
 	const struct pb_opt *byval[MAX_OPTS];
@@ -542,16 +658,16 @@ int pb_opts_parse(const struct pb_opt *const *tables, const char *cmd, const cha
 			pb_err("option '%s' needs a value", argv[optind - 1]);
 			return 2;
 		}
-		if (optopt && optopt < 1000)
+		char dym[80];
+		if (optopt && optopt < 1000) {
 			pb_err("unknown option '-%c' (see 'parbench %s --help')", optopt, cmd);
-		else
-			pb_err("unknown option '%s' (see 'parbench %s --help')", argv[optind - 1], cmd);
+		} else {
+			suggest_option(tables, argv[optind - 1], dym, sizeof dym);
+			pb_err("unknown option '%s'%s (see 'parbench %s --help')", argv[optind - 1], dym, cmd);
+		}
 		return 2;
 	}
-	if (optind < argc) {
-		pb_err("unexpected argument '%s' (see 'parbench %s --help')", argv[optind], cmd);
-		return 2;
-	}
+	*first_arg = optind;
 	return 0;
 }
 

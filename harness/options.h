@@ -45,6 +45,14 @@ const struct pb_opt *pb_opt_find(const struct pb_opt *const *tables, const char 
 int pb_opts_parse(const struct pb_opt *const *tables, const char *cmd, const char *usage_head, int argc,
 		  char **argv, void *opts);
 
+/*
+ * The same for a command that takes arguments besides options (report
+ * DIR): they may come anywhere (getopt_long permutes argv) and are left in
+ * argv[*first_arg..argc).
+ */
+int pb_opts_parse_args(const struct pb_opt *const *tables, const char *cmd, const char *usage_head, int argc,
+		       char **argv, void *opts, int *first_arg);
+
 /* The usage text: usage_head, then one aligned line per option of tables. */
 void pb_opts_usage(FILE *f, const char *usage_head, const struct pb_opt *const *tables);
 

@@ -12,6 +12,7 @@
 #define PB_MAX_SCHEDS 4
 #define PB_MAX_BINDS 8
 #define PB_MAX_PARAM_VALS 64
+#define PB_MIN_TIME_MAX_REPS 1000 /* --min-time never makes a case more repetitions than this (or -r) */
 
 /* A parameter given with -p; repeating a key makes a list to sweep over. */
 struct pb_param_arg {
@@ -37,6 +38,8 @@ struct pb_common_opts {
 	int append;
 	int quiet;
 	double timeout_s;
+	double min_time_s;                   /* --min-time: repeat until the repetitions add up to this (0: -r only) */
+	const char *export_json, *export_csv, *export_md; /* --export-*: written when the run ends; NULL: none */
 	int argc;
 	char **argv;                         /* the command line, for meta.json */
 };
