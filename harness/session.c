@@ -1,6 +1,7 @@
 /* session.c: a producer's results directory: created or appended to, rows recorded, meta.json closed. */
 #include "session.h"
 #include "buildinfo.h"
+#include "export.h"
 #include "machine.h"
 #include "meta.h"
 #include "proc.h"
@@ -52,15 +53,36 @@ void pb_session_err(struct pb_session *s, const char *fmt, ...)
 	pb_err("%s", buf);
 }
 
+/*
+ * The time left, from the cases already measured: their mean duration for
+ * each case still to come, less what the case in progress has already taken
+ * (never below zero for it).  "" before the first case is done, or under a
+ * second.
+ */
+static void time_left(const struct pb_session *s, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (s->done_cases == 0 || s->done_cases >= s->ncases)
+		return;
+	double now = pb_now(), mean = (s->t_last_done - s->t_start) / (double)s->done_cases;
+	double current = mean - (now - s->t_last_done);
+	double rem = mean * (double)(s->ncases - s->done_cases - 1) + (current > 0 ? current : 0);
+	if (rem < 1)
+		return;
+	if (rem < 90)
+		snprintf(buf, len, ", ~%.0f s left", rem);
+	else if (rem < 5400)
+		snprintf(buf, len, ", ~%.0f min left", rem / 60);
+	else
+		snprintf(buf, len, ", ~%.1f h left", rem / 3600);
+}
+
 void pb_session_progress(struct pb_session *s, size_t c, const char *label, const char *what, int final)
 {
 	if (s->o->quiet || (!s->progress_tty && !final))
 		return;
-	char left[64] = "", line[1200];
-	if (s->done_cases > 0 && s->done_cases < s->ncases) {
-		double rem = (pb_now() - s->t_start) / (double)s->done_cases * (double)(s->ncases - s->done_cases);
-		snprintf(left, sizeof left, ", ~%.0f s left", rem);
-	}
+	char left[64], line[1200];
+	time_left(s, left, sizeof left);
 	int n = snprintf(line, sizeof line, "%s[%zu/%zu] %s: %s%s%s", s->progress_tty ? "\r\033[K" : "", c + 1,
 			 s->ncases, label, what, left, s->progress_tty ? "" : "\n");
 	(void)!write(STDERR_FILENO, line, n > 0 && (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
@@ -161,6 +183,8 @@ static json_t *build_meta(struct pb_session *s, json_t *extra)
 	json_object_set_new(m, "timer_resolution_s", json_real((double)res.tv_sec + (double)res.tv_nsec * 1e-9));
 	json_object_set_new(m, "reps", json_integer(s->o->reps));
 	json_object_set_new(m, "warmup", json_integer(s->o->warmup));
+	if (s->o->min_time_s > 0)
+		json_object_set_new(m, "min_time_s", json_real(s->o->min_time_s));
 	json_object_set_new(m, "cases", json_integer(0));
 	if (extra)
 		json_object_update(m, extra);
@@ -395,7 +419,7 @@ int pb_session_open(struct pb_session *s, const struct pb_common_opts *o, json_t
 	int nmw = pb_machine_warnings(mw, 16);
 	for (int i = 0; i < nmw; i++)
 		pb_session_warn(s, "%s", mw[i]);
-	s->t_start = pb_now();
+	s->t_start = s->t_last_done = pb_now();
 	return 0;
 }
 
@@ -440,6 +464,7 @@ out:
 void pb_session_case_done(struct pb_session *s, int finished)
 {
 	s->done_cases++;
+	s->t_last_done = pb_now();
 	json_int_t cases = json_integer_value(json_object_get(s->meta, "cases")) + (finished ? 1 : 0);
 	json_object_set_new(s->meta, "cases", json_integer(cases));
 	pb_meta_guard_cases((long)cases);
@@ -452,6 +477,10 @@ int pb_session_finish(struct pb_session *s)
 	pb_session_clear_line(s);
 	/* a summary of what raw.csv holds (nothing when no repetition was ever recorded) */
 	if (!s->io_failed && s->raw.len > s->raw_header_len && pb_summary_write_dir(s->dir, err, sizeof err) != 0)
+		io_failure(s, err);
+	/* --export-json, --export-csv, --export-md: the same results for other tools */
+	struct pb_export_files ex = { s->o->export_json, s->o->export_csv, s->o->export_md };
+	if (!s->io_failed && s->raw.len > s->raw_header_len && pb_export_dir(&ex, s->dir, err, sizeof err) != 0)
 		io_failure(s, err);
 	pb_iso_time(buf, sizeof buf);
 	json_object_set_new(s->meta, "end_time", json_string(buf));

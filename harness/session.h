@@ -32,6 +32,7 @@ struct pb_session {
 	size_t ncases;         /* cases this session will run, for the progress lines */
 	size_t done_cases;
 	double t_start;
+	double t_last_done;    /* when the last case was done (t_start before the first) */
 	int progress_tty;
 	int status;            /* the exit status so far: 0, or 1 once something failed */
 	int io_failed;         /* a results file could not be written: the producer stops */
