@@ -4,6 +4,7 @@
 #include "proc.h"
 #include "session.h"
 #include "stats.h"
+#include "table.h"
 #include "util.h"
 
 #include <jansson.h>
@@ -12,12 +13,14 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 struct runner {
 	struct pb_run_opts *o;
 	struct pb_plan plan;
 	struct pb_counters_cfg counters;
 	struct pb_session s;
+	struct pb_tab tab;
 	double timer_res_s;
 };
 
@@ -57,25 +60,20 @@ static json_t *run_meta(const struct runner *r)
 	return m;
 }
 
-/* ---- the table ---- */
+/* ---- the table (table.c: the same format as `report`) ---- */
 
-static int table_header_printed;
-
-static void print_table_row(const struct runner *r, size_t c, const struct pb_stats *st, const char *result,
+static void print_table_row(struct runner *r, size_t c, const struct pb_stats *st, const char *result,
 			    int verified)
 {
-	const struct pb_plan_case *pc = &r->plan.cases[c];
-	const struct pb_plan_job *j = &r->plan.jobs[pc->job];
-	if (!table_header_printed) {
-		printf("%-8s %-12s %-32s %-8s %7s %6s %-8s %6s %11s %11s %11s  %-16s %s\n", "workload", "size", "params",
-		       "variant", "workers", "tasks", "schedule", "chunk", "median_s", "min_s", "max_s", "result",
-		       "verified");
-		table_header_printed = 1;
-	}
-	printf("%-8s %-12llu %-32s %-8s %7d %6llu %-8s %6llu %11.6f %11.6f %11.6f  %-16s %s\n", j->wl->name,
-	       (unsigned long long)j->actual_size, j->params_str[0] ? j->params_str : "-", pc->ex->name, pc->workers,
-	       (unsigned long long)pc->tasks, pb_sched_name(pc->sched), (unsigned long long)pc->chunk, st->median,
-	       st->min, st->max, result, verified ? "yes" : "NO");
+	static struct pb_sumrow row; /* large: keep it off the stack */
+	memset(&row, 0, sizeof row);
+	pb_plan_case_key(&r->plan, c, &row.key);
+	snprintf(row.key.result, sizeof row.key.result, "%s", result);
+	row.st = *st;
+	row.verified = verified;
+	if (isatty(STDOUT_FILENO))
+		pb_session_clear_line(&r->s); /* the row goes where the progress line is */
+	pb_tab_row(&r->tab, &row);
 	fflush(stdout);
 }
 
@@ -247,8 +245,10 @@ static void finish_case(struct runner *r, const struct open_case *oc, const doub
 {
 	struct pb_stats st;
 	char what[128];
+	char med[32];
 	pb_stats_compute(walls, (size_t)nrows, &st);
-	snprintf(what, sizeof what, "median %.6f s (%d reps)", st.median, nrows);
+	pb_fmt_time(med, sizeof med, st.median);
+	snprintf(what, sizeof what, "median %s (%d reps)", med, nrows);
 	pb_session_progress(&r->s, oc->c, oc->label, what, 1);
 	print_table_row(r, oc->c, &st, result, verified);
 	double floor_s = 20 * r->timer_res_s > 1e-3 ? 20 * r->timer_res_s : 1e-3;
@@ -270,7 +270,9 @@ static int run_case(struct runner *r, struct pb_job *job, size_t c, double prep_
 {
 	const struct pb_common_opts *o = &r->o->c;
 	struct open_case oc;
-	double *walls = calloc((size_t)o->reps, sizeof *walls);
+	/* --min-time: repetitions go on until they add up to it, at most PB_MIN_TIME_MAX_REPS (or -r) */
+	long max_reps = o->min_time_s > 0 && o->reps < PB_MIN_TIME_MAX_REPS ? PB_MIN_TIME_MAX_REPS : o->reps;
+	double *walls = calloc((size_t)max_reps, sizeof *walls), measured_s = 0;
 	int nrows = 0, ret = 0, verified_all = 1;
 	char result[PB_RESULT_MAX] = "";
 	if (!walls) {
@@ -281,7 +283,7 @@ static int run_case(struct runner *r, struct pb_job *job, size_t c, double prep_
 		free(walls);
 		return -1;
 	}
-	for (long i = 0; i < o->warmup + o->reps && ret >= 0; i++) {
+	for (long i = 0; ret >= 0 && (i < o->warmup + o->reps || (measured_s < o->min_time_s && nrows < max_reps)); i++) {
 		struct pb_run_result res;
 		struct rep rp = { .n = (int)(i - o->warmup) + 1 };
 		int measured = i >= o->warmup;
@@ -297,10 +299,16 @@ static int run_case(struct runner *r, struct pb_job *job, size_t c, double prep_
 				break;
 			}
 			walls[nrows++] = rp.wall;
-			char what[128];
+			measured_s += rp.wall;
+			char what[128], med[32];
 			struct pb_stats st;
 			pb_stats_compute(walls, (size_t)nrows, &st);
-			snprintf(what, sizeof what, "rep %d/%ld, median so far %.6f s", rp.n, o->reps, st.median);
+			pb_fmt_time(med, sizeof med, st.median);
+			if (nrows > o->reps)
+				snprintf(what, sizeof what, "rep %d, %.2g of --min-time %g s, median so far %s", rp.n,
+					 measured_s, o->min_time_s, med);
+			else
+				snprintf(what, sizeof what, "rep %d/%ld, median so far %s", rp.n, o->reps, med);
 			pb_session_progress(&r->s, c, oc.label, what, 0);
 		}
 		if (rc > 0) {
@@ -378,16 +386,20 @@ int pb_run_execute(struct pb_run_opts *o)
 	if (pb_plan_build(o, &r.plan) != 0)
 		return 2;
 	struct pb_raw_row *keys = plan_keys(&r.plan);
-	int rc = keys ? pb_session_open(&r.s, &o->c, run_meta(&r), keys, r.plan.ncases) : -1;
-	if (!keys)
+	int rc = -1;
+	if (!keys || pb_tab_begin(&r.tab, stdout, 0, keys, r.plan.ncases) != 0)
 		pb_err("out of memory");
+	else
+		rc = pb_session_open(&r.s, &o->c, run_meta(&r), keys, r.plan.ncases);
 	free(keys);
 	if (rc != 0) {
+		pb_tab_free(&r.tab);
 		pb_plan_free(&r.plan);
 		return 2;
 	}
 	execute(&r);
 	rc = pb_session_finish(&r.s);
+	pb_tab_free(&r.tab);
 	pb_plan_free(&r.plan);
 	return rc;
 }
