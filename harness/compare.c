@@ -1,5 +1,7 @@
 /* compare.c: parbench compare: two runs case by case, with a verdict CI can gate on. */
 #include "compare.h"
+#include "export.h"
+#include "options.h"
 #include "commands.h"
 #include "csv.h"
 #include "stats.h"
@@ -268,6 +270,46 @@ static int push_entry(struct pb_comparison *c, size_t *cap, const struct pb_raw_
 	return 0;
 }
 
+/*
+ * When no case matches: the key fields in which the nearest pair of cases
+ * (one of BASE, one of NEW) differ, as "size (BASE 1000, NEW 2000)", into buf.
+ */
+static void nearest_difference(const struct pb_raw *base, const struct pb_raw *cur, char *buf, size_t len)
+{
+	size_t best = 10, bi = 0, bj = 0;
+	for (size_t i = 0; i < base->ncases; i++)
+		for (size_t j = 0; j < cur->ncases; j++) {
+			const struct pb_raw_row *a = &base->cases[i].key, *b = &cur->cases[j].key;
+			size_t d = (strcmp(a->workload, b->workload) != 0) + (a->size != b->size) +
+				   (strcmp(a->params, b->params) != 0) + (strcmp(a->variant, b->variant) != 0) +
+				   (a->workers != b->workers) + (a->tasks != b->tasks) + (a->chunk != b->chunk) +
+				   (strcmp(a->schedule, b->schedule) != 0) + (strcmp(a->bind, b->bind) != 0);
+			if (d < best) {
+				best = d;
+				bi = i;
+				bj = j;
+			}
+		}
+	buf[0] = '\0';
+	if (best == 10)
+		return;
+	const struct pb_raw_row *a = &base->cases[bi].key, *b = &cur->cases[bj].key;
+	size_t p = 0;
+#define DIFF(cond, name, fmt, x, y)                                                                  \
+	if ((cond) && p < len)                                                                     \
+	p += (size_t)snprintf(buf + p, len - p, "%s" name " (BASE " fmt ", NEW " fmt ")", p ? ", " : "", x, y)
+	DIFF(strcmp(a->workload, b->workload) != 0, "workload", "%s", a->workload, b->workload);
+	DIFF(a->size != b->size, "size", "%llu", a->size, b->size);
+	DIFF(strcmp(a->params, b->params) != 0, "params", "'%.60s'", a->params, b->params);
+	DIFF(strcmp(a->variant, b->variant) != 0, "variant", "%s", a->variant, b->variant);
+	DIFF(a->workers != b->workers, "workers", "%d", a->workers, b->workers);
+	DIFF(a->tasks != b->tasks, "tasks", "%llu", a->tasks, b->tasks);
+	DIFF(a->chunk != b->chunk, "chunk", "%llu", a->chunk, b->chunk);
+	DIFF(strcmp(a->schedule, b->schedule) != 0, "schedule", "%s", a->schedule, b->schedule);
+	DIFF(strcmp(a->bind, b->bind) != 0, "bind", "%s", a->bind, b->bind);
+#undef DIFF
+}
+
 int pb_compare_raw(const struct pb_raw *base, const struct pb_raw *cur, const struct pb_compare_opts *o,
 		   struct pb_comparison *c, char *err, size_t errlen)
 {
@@ -349,8 +391,10 @@ int pb_compare_raw(const struct pb_raw *base, const struct pb_raw *cur, const st
 		c->only_new++;
 	}
 	if (common == 0) {
-		snprintf(err, errlen, "no common cases (BASE has %zu, NEW has %zu, none with the same key)", base->ncases,
-			 cur->ncases);
+		char diff[400];
+		nearest_difference(base, cur, diff, sizeof diff);
+		snprintf(err, errlen, "no common cases (BASE has %zu, NEW has %zu; the nearest two differ in %s)",
+			 base->ncases, cur->ncases, diff);
 		goto fail;
 	}
 	if (c->compared == 0) {
@@ -600,18 +644,58 @@ int pb_compare_paths(const char *who, const char *base, const char *cur, const s
 	return rc;
 }
 
+/*
+ * compare's options, for its usage text, `parbench help --options compare`,
+ * the man page and the completion.  They are parsed by
+ * pb_compare_parse_option (shared with ab) and the loop of pb_cmd_compare;
+ * tests/cli/cli.sh checks that compare accepts every one listed here.
+ */
+static const struct pb_opt compare_options[] = {
+	{ "threshold", 0, "PCT", 0, "a change beyond PCT percent that is significant is slower or faster (default 5)", NULL },
+	{ "alpha", 0, "A", 0, "significance level of the Mann-Whitney test (default 0.01)", NULL },
+	{ "metric", 0, "M", 0, "time, speedup or efficiency (default time; the others compare across machines)", NULL },
+	{ "format", 0, "F", 0, "table, md or csv, on stdout (default table)", NULL },
+	{ "export-json", 0, "FILE", 0, "write every case's comparison and the summary as JSON", NULL },
+	{ "export-csv", 0, "FILE", 0, "write the comparison as --format csv prints it", NULL },
+	{ "export-md", 0, "FILE", 0, "write the comparison as --format md prints it", NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL },
+};
+const struct pb_opt *const pb_compare_options = compare_options;
+
 static void usage(FILE *f)
 {
-	fputs("usage: parbench compare BASE NEW [--threshold PCT] [--alpha A] [--metric time|speedup|efficiency]\n"
-	      "                        [--format table|md|csv]\n"
-	      "BASE and NEW are results directories or raw.csv files.  Exit status: 1 if a case is slower\n"
-	      "(beyond PCT, default 5, with Mann-Whitney p < A, default 0.01), 0 if none, 2 for bad input.\n",
-	      f);
+	static const struct pb_opt *const tables[] = { compare_options, NULL };
+	pb_opts_usage(f,
+		      "usage: parbench compare BASE NEW [options]\n"
+		      "BASE and NEW are results directories or raw.csv files.  Exit status: 1 if a case is slower\n"
+		      "(beyond PCT, default 5, with Mann-Whitney p < A, default 0.01), 0 if none, 2 for bad input.\n",
+		      tables);
+}
+
+/* --export-json FILE (or --export-json=FILE) into *dst; 1 if argv[*i] is one, 0 if not, -1 after an error line. */
+static int export_option(int argc, char **argv, int *i, struct pb_export_files *x)
+{
+	static const char *const names[] = { "--export-json", "--export-csv", "--export-md" };
+	const char **dst[] = { &x->json, &x->csv, &x->md };
+	for (int k = 0; k < 3; k++) {
+		size_t l = strlen(names[k]);
+		if (strncmp(argv[*i], names[k], l) != 0 || (argv[*i][l] != '\0' && argv[*i][l] != '='))
+			continue;
+		const char *v = argv[*i][l] == '=' ? argv[*i] + l + 1 : *i + 1 < argc ? argv[++*i] : NULL;
+		if (!v || !*v) {
+			pb_err("compare: option '%s' needs a file name", names[k]);
+			return -1;
+		}
+		*dst[k] = v;
+		return 1;
+	}
+	return 0;
 }
 
 int pb_cmd_compare(int argc, char **argv)
 {
 	struct pb_compare_opts o;
+	struct pb_export_files ex = { NULL, NULL, NULL };
 	const char *paths[2] = { NULL, NULL };
 	int npaths = 0;
 	char err[512];
@@ -629,6 +713,11 @@ int pb_cmd_compare(int argc, char **argv)
 		}
 		if (r > 0)
 			continue;
+		r = export_option(argc, argv, &i, &ex);
+		if (r < 0)
+			return 2;
+		if (r > 0)
+			continue;
 		if (a[0] == '-' && a[1] != '\0') {
 			pb_err("compare: unknown option '%s' (see parbench compare --help)", a);
 			return 2;
@@ -643,5 +732,14 @@ int pb_cmd_compare(int argc, char **argv)
 		pb_err("compare: expected BASE and NEW (results directories or raw.csv files)");
 		return 2;
 	}
-	return pb_compare_paths("compare", paths[0], paths[1], &o, NULL);
+	struct pb_comparison c;
+	int rc = pb_compare_paths("compare", paths[0], paths[1], &o, &c);
+	if (rc == 2)
+		return rc;
+	if (pb_export_comparison(&ex, &c, err, sizeof err) != 0) {
+		pb_err("compare: %s", err);
+		rc = 2;
+	}
+	pb_comparison_free(&c);
+	return rc;
 }

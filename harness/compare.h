@@ -98,4 +98,8 @@ int pb_compare_paths(const char *who, const char *base, const char *cur, const s
 
 const char *pb_verdict_name(enum pb_verdict v);
 
+/* compare's options (their help), NULL-terminated: for the usage text, the man page and the completion. */
+struct pb_opt;
+extern const struct pb_opt *const pb_compare_options;
+
 #endif
