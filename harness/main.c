@@ -1,72 +1,285 @@
-/* main.c: the parbench command line: one table of subcommands and a plain lookup (git.c style). */
+/* main.c: the parbench command line: one table of subcommands and a plain lookup (git.c style), help, list. */
 #include "buildinfo.h"
 #include "commands.h"
+#include "compare.h"
+#include "options.h"
+#include "report.h"
 #include "run.h"
+#include "suggest.h"
+#include "table.h"
 #include "util.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
-static const char usage[] =
-	"usage: parbench <command> [options]\n"
-	"\n"
-	"Runs the same verified workloads under several execution models and measures them\n"
-	"side by side: warm-up, repetitions, medians with confidence intervals, set-up timed\n"
-	"apart, counters, pinning, plots and regression verdicts.\n"
-	"\n"
-	"commands:\n"
-	"  list                      workloads with parameters and defaults; variants and availability\n"
-	"  run [options]             run every case of the matrix given by the options (run --help)\n"
-	"  report DIR                summary.csv, plots and report.md for a results directory\n"
-	"  compare BASE NEW [opts]   regression verdicts between two runs (compare --help)\n"
-	"  ab OLD_BIN NEW_BIN [opts] interleaved A/B runs of two builds, then compare (ab --help)\n"
-	"  topo                      topology, binding support, available counters\n"
-	"  --help, --version\n"
-	"\n"
-	"exit status: 0 success; 1 a run failed (verification, crashed worker, regression);\n"
-	"2 bad usage or bad input.\n";
+static int cmd_help(int argc, char **argv);
+
+/* The subcommands: name, function, arguments and one line for the usage text. */
+static const struct cmd {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *args;
+	const char *summary;
+} commands[] = {
+	{ "list", pb_cmd_list, "", "workloads with parameters and defaults; variants and availability" },
+	{ "run", pb_cmd_run, "[options]", "run every case of the matrix given by the options" },
+	{ "report", pb_cmd_report, "DIR [options]", "summary.csv, plots and report.md for a results directory" },
+	{ "compare", pb_cmd_compare, "BASE NEW [options]", "regression verdicts between two runs" },
+	{ "ab", pb_cmd_ab, "OLD_BIN NEW_BIN [opts]", "interleaved A/B runs of two builds, then compare" },
+	{ "topo", pb_cmd_topo, "", "topology, binding support, counter backends, probes" },
+	{ "help", cmd_help, "[COMMAND]", "this text, or a command's options (same as COMMAND --help)" },
+};
+#define NCMDS (sizeof commands / sizeof commands[0])
+
+static const struct cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < NCMDS; i++)
+		if (strcmp(name, commands[i].name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* "unknown command 'x'; did you mean 'y'? (see 'parbench --help')" */
+static int unknown_command(const char *name)
+{
+	const char *names[NCMDS];
+	char dym[96];
+	for (size_t i = 0; i < NCMDS; i++)
+		names[i] = commands[i].name;
+	pb_did_you_mean(dym, sizeof dym, name, names, NCMDS);
+	pb_err("unknown command '%s'%s (see 'parbench --help')", name, dym);
+	return 2;
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: parbench <command> [options]\n"
+	      "\n"
+	      "Runs the same verified workloads under several execution models and measures them\n"
+	      "side by side: warm-up, repetitions, medians with confidence intervals, set-up timed\n"
+	      "apart, counters, pinning, plots, scalability fits and regression verdicts.\n"
+	      "\n"
+	      "commands:\n",
+	      f);
+	for (size_t i = 0; i < NCMDS; i++) {
+		char left[64];
+		snprintf(left, sizeof left, "%s %s", commands[i].name, commands[i].args);
+		fprintf(f, "  %-30s %s\n", left, commands[i].summary);
+	}
+	fputs("  --help, --version\n"
+	      "\n"
+	      "'parbench help COMMAND' or 'parbench COMMAND --help' shows a command's options; 'man parbench'.\n"
+	      "exit status: 0 success; 1 a run failed (verification, crashed worker, regression);\n"
+	      "2 bad usage or bad input.\n",
+	      f);
+}
+
+/* ---- list ---- */
+
+/* first, then text wrapped at PB_TABLE_WIDTH at spaces, continuation lines indented by cont columns. */
+static void wrapped(const char *first, const char *text, int cont)
+{
+	char words[4096];
+	size_t used = pb_text_width(first);
+	int fresh = 1; /* nothing on this line after its prefix yet */
+	fputs(first, stdout);
+	snprintf(words, sizeof words, "%s", text);
+	for (char *w = strtok(words, " "); w; w = strtok(NULL, " ")) {
+		size_t wl = pb_text_width(w);
+		if (!fresh && used + 1 + wl > PB_TABLE_WIDTH) {
+			printf("\n%*s", cont, "");
+			used = (size_t)cont;
+			fresh = 1;
+		}
+		if (!fresh) {
+			putchar(' ');
+			used++;
+		}
+		fputs(w, stdout);
+		used += wl;
+		fresh = 0;
+	}
+	putchar('\n');
+}
+
+static const char list_usage[] =
+	"usage: parbench list\n"
+	"Lists the workloads (-w) with their sizes and parameters (-p KEY=VALUE, default shown,\n"
+	"choices in parentheses), the variants (-v) and whether this build and machine have them,\n"
+	"and the schedules (-s).\n";
 
 int pb_cmd_list(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(list_usage, stdout);
+		return 0;
+	}
 	if (argc > 1) {
-		pb_err("list: unexpected argument '%s'", argv[1]);
+		pb_err("list: unexpected argument '%s' (see 'parbench list --help')", argv[1]);
 		return 2;
 	}
 	printf("workloads (-w; default set: those without '*'):\n");
 	for (int i = 0; pb_workloads[i]; i++) {
 		const struct pb_workload *w = pb_workloads[i];
-		printf("  %-8s%s %s\n", w->name, w->extra ? "*" : " ", w->description);
-		char tasks[32];
+		char head[64], text[1024], a[32], b[32], c[32], d[32], tasks[32];
+		snprintf(head, sizeof head, "  %-8s%s ", w->name, w->extra ? "*" : " ");
+		wrapped(head, w->description, 12);
 		if (w->default_tasks)
 			snprintf(tasks, sizeof tasks, "%llu", (unsigned long long)w->default_tasks);
 		else
 			snprintf(tasks, sizeof tasks, "one per item");
-		printf("            size: %s, default %llu, --quick %llu, --full %llu, max %llu; default tasks %s\n",
-		       w->unit, (unsigned long long)w->default_size, (unsigned long long)w->quick_size,
-		       (unsigned long long)w->full_size, (unsigned long long)w->max_size, tasks);
-		for (const struct pb_param_def *d = w->params; d && d->key; d++)
-			printf("            -p %s=%s%s%s%s  %s\n", d->key, d->def && d->def[0] ? d->def : "",
-			       d->choices ? "  (" : "", d->choices ? d->choices : "", d->choices ? ")" : "", d->help);
+		pb_fmt_count(a, sizeof a, (double)w->default_size);
+		pb_fmt_count(b, sizeof b, (double)w->quick_size);
+		pb_fmt_count(c, sizeof c, (double)w->full_size);
+		pb_fmt_count(d, sizeof d, (double)w->max_size);
+		snprintf(text, sizeof text, "size: %s, default %s, --quick %s, --full %s, max %s; default tasks %s", w->unit,
+			 a, b, c, d, tasks);
+		wrapped("            ", text, 12);
+		for (const struct pb_param_def *p = w->params; p && p->key; p++) {
+			pb_textf(head, sizeof head, "            -p %s=%s  ", p->key, p->def && p->def[0] ? p->def : "");
+			pb_textf(text, sizeof text, "%s%s%s%s", p->choices ? "(" : "", p->choices ? p->choices : "",
+				 p->choices ? ")  " : "", p->help);
+			wrapped(head, text, 16);
+		}
 	}
 	printf("\nvariants (-v):\n");
 	for (int i = 0; pb_executors[i]; i++) {
-		char why[256] = "";
+		char why[256] = "", head[64];
 		int ok = pb_executors[i]->available(why, sizeof why);
-		printf("  %-8s %-13s %s\n", pb_executors[i]->name, ok ? "available" : "unavailable",
-		       ok ? pb_executors[i]->description : why);
+		snprintf(head, sizeof head, "  %-8s %-13s ", pb_executors[i]->name, ok ? "available" : "unavailable");
+		wrapped(head, ok ? pb_executors[i]->description : why, 25);
 	}
 	printf("\nschedules (-s): static cyclic dynamic guided\n");
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(int, char **);
-} commands[] = {
-	{ "list", pb_cmd_list },	 { "run", pb_cmd_run },	{ "report", pb_cmd_report },
-	{ "compare", pb_cmd_compare }, { "ab", pb_cmd_ab },	{ "topo", pb_cmd_topo },
-};
+/* ---- help: the usage texts, and the word lists the man page and the completion are made from ---- */
+
+/* The option tables of a command, or NULL for one without its own (list, topo, help). */
+static const struct pb_opt *const *cmd_tables(const char *name)
+{
+	static const struct pb_opt *compare_tables[] = { NULL, NULL };
+	static const struct pb_opt *ab_tables[] = { NULL, pb_run_options, pb_common_options, NULL };
+	compare_tables[0] = ab_tables[0] = pb_compare_options;
+	if (strcmp(name, "run") == 0)
+		return pb_run_tables;
+	if (strcmp(name, "report") == 0)
+		return pb_report_tables;
+	if (strcmp(name, "compare") == 0)
+		return compare_tables;
+	if (strcmp(name, "ab") == 0)
+		return ab_tables; /* ab's own --rounds and --confirm: see 'parbench ab --help' */
+	return NULL;
+}
+
+/* One line per option: short, long, value and help, separated by tabs (empty fields for none). */
+static void print_options(const struct pb_opt *const *tables)
+{
+	for (int t = 0; tables && tables[t]; t++)
+		for (const struct pb_opt *p = tables[t]; p->lng; p++) {
+			if (p->shrt)
+				printf("-%c", p->shrt);
+			printf("\t--%s\t%s\t%s\n", p->lng, p->arg ? p->arg : "", p->help);
+		}
+	printf("-h\t--help\t\tthis text\n");
+}
+
+/* The words of a kind, one per line: what the completion offers (and the man page lists). */
+static int print_words(int argc, char **argv)
+{
+	const char *kind = argc > 0 ? argv[0] : "";
+	if (strcmp(kind, "commands") == 0) {
+		for (size_t i = 0; i < NCMDS; i++)
+			puts(commands[i].name);
+	} else if (strcmp(kind, "workloads") == 0) {
+		for (int i = 0; pb_workloads[i]; i++)
+			puts(pb_workloads[i]->name);
+		puts("all");
+	} else if (strcmp(kind, "variants") == 0) {
+		char why[256];
+		for (int i = 0; pb_executors[i]; i++)
+			if (pb_executors[i]->available(why, sizeof why))
+				puts(pb_executors[i]->name);
+		puts("all");
+	} else if (strcmp(kind, "schedules") == 0) {
+		for (int s = PB_SCHED_STATIC; s <= PB_SCHED_GUIDED; s++)
+			puts(pb_sched_name((enum pb_schedule)s));
+	} else if (strcmp(kind, "binds") == 0) {
+		for (int b = PB_BIND_NONE; b <= PB_BIND_PU; b++)
+			puts(pb_bind_name((enum pb_bind_kind)b));
+	} else if (strcmp(kind, "orders") == 0) {
+		puts(pb_order_name(PB_ORDER_COMPACT));
+		puts(pb_order_name(PB_ORDER_SCATTER));
+	} else if (strcmp(kind, "counters") == 0) {
+		fputs("auto\nnone\nperf\nrusage\npapi:\n", stdout);
+	} else if (strcmp(kind, "metrics") == 0) {
+		fputs("time\nspeedup\nefficiency\n", stdout);
+	} else if (strcmp(kind, "formats") == 0) {
+		fputs("table\nmd\ncsv\n", stdout);
+	} else if (strcmp(kind, "params") == 0 || strcmp(kind, "values") == 0) {
+		/* params [WORKLOAD...]: keys of those workloads (all if none); values WORKLOAD KEY: its choices or default */
+		int values = strcmp(kind, "values") == 0;
+		for (int i = 0; pb_workloads[i]; i++) {
+			const struct pb_workload *w = pb_workloads[i];
+			int chosen = argc < 2;
+			for (int a = 1; a < (values ? 2 : argc) && a < argc; a++)
+				chosen |= pb_name_eq(argv[a], w->name);
+			if (!chosen)
+				continue;
+			for (const struct pb_param_def *d = w->params; d && d->key; d++) {
+				if (!values) {
+					printf("%s\n", d->key);
+				} else if (argc > 2 && strcmp(argv[2], d->key) == 0) {
+					if (d->choices)
+						for (const char *c = d->choices; *c;) {
+							size_t l = strcspn(c, "|");
+							printf("%.*s\n", (int)l, c);
+							c += l + (c[l] == '|');
+						}
+					else if (d->def && d->def[0])
+						printf("%s\n", d->def);
+				}
+			}
+		}
+	} else {
+		pb_err("help: --words needs one of commands, workloads, variants, schedules, binds, orders, counters, "
+		       "metrics, formats, params [WORKLOAD...], values WORKLOAD KEY");
+		return 2;
+	}
+	return 0;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--options") == 0) {
+		if (argc < 3) {
+			print_options(pb_run_tables);
+			return 0;
+		}
+		if (!find_cmd(argv[2]))
+			return unknown_command(argv[2]);
+		print_options(cmd_tables(argv[2]));
+		return 0;
+	}
+	if (strcmp(argv[1], "--words") == 0)
+		return print_words(argc - 2, argv + 2);
+	const struct cmd *c = find_cmd(argv[1]);
+	if (!c)
+		return unknown_command(argv[1]);
+	if (c->fn == cmd_help) {
+		usage(stdout);
+		return 0;
+	}
+	char *args[] = { argv[1], "--help", NULL };
+	return c->fn(2, args);
+}
+
+/* ---- main ---- */
 
 /* The command's exit status; 1 instead of 0 when stdout did not take all it was given (a full disk, /dev/full). */
 static int finish(int rc)
@@ -82,20 +295,23 @@ int main(int argc, char **argv)
 	/* Over a file size limit, a results write fails with EFBIG and is reported, instead of killing us. */
 	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2) {
-		fputs(usage, stderr);
+		usage(stderr);
 		return 2;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-		fputs(usage, stdout);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
 		return finish(0);
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("parbench %s (git %s; %s)\n", PB_VERSION, PB_BUILD_GIT, PB_BUILD_FEATURES);
 		return finish(0);
 	}
-	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		if (strcmp(argv[1], commands[i].name) == 0)
-			return finish(commands[i].fn(argc - 1, argv + 1));
-	pb_err("unknown command '%s' (see 'parbench --help')", argv[1]);
-	return 2;
+	const struct cmd *c = find_cmd(argv[1]);
+	if (c)
+		return finish(c->fn(argc - 1, argv + 1));
+	if (argv[1][0] == '-') {
+		pb_err("unknown option '%s' (see 'parbench --help')", argv[1]);
+		return 2;
+	}
+	return unknown_command(argv[1]);
 }
