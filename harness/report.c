@@ -1,50 +1,25 @@
-/* report.c: `parbench report DIR`: summary.csv, plots and report.md for a results directory. */
+/* report.c: `parbench report DIR`: summary.csv, plots and a report.md that leads with the answer. */
 #include "commands.h"
+#include "export.h"
+#include "options.h"
 #include "report.h"
-#include "meta.h"
+#include "table.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* "1.23 s", "45.6 ms", "789 us": three significant digits in a readable unit. */
-static void fmt_time(char *buf, size_t len, double s)
-{
-	if (!isfinite(s))
-		snprintf(buf, len, "-");
-	else if (fabs(s) >= 1)
-		snprintf(buf, len, "%.3g s", s);
-	else if (fabs(s) >= 1e-3)
-		snprintf(buf, len, "%.3g ms", s * 1e3);
-	else
-		snprintf(buf, len, "%.3g us", s * 1e6);
-}
+/* ---- small writers ---- */
 
-static void fmt_ci(char *buf, size_t len, const struct pb_stats *st)
-{
-	char a[32], b[32];
-	fmt_time(a, sizeof a, st->ci_lo);
-	fmt_time(b, sizeof b, st->ci_hi);
-	snprintf(buf, len, "[%s, %s]", a, b);
-}
-
-static void fmt_ratio(char *buf, size_t len, const struct pb_sumrow *r, int eff)
-{
-	if (!r->has_speedup)
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, eff ? "%.2f" : "%.2fx", eff ? r->efficiency : r->speedup);
-}
-
-/* Markdown table cell text: '|' escaped, newlines flattened. */
-static void md_cell(FILE *f, const char *s)
+/* Markdown cell text: '|' escaped, newlines flattened. */
+static void md_text(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		if (*s == '|')
@@ -56,500 +31,558 @@ static void md_cell(FILE *f, const char *s)
 	}
 }
 
-/* ---- meta.json ---- */
-
-struct meta {
-	json_t *root; /* NULL if absent or unreadable */
-	char problem[512]; /* why it could not be read, or "" */
-	int cores;    /* from meta.json, or 0 */
-};
-
-/* The first integer anywhere in j whose key ends in "cores" (cores, physical_cores, ...). */
-static int find_cores(json_t *j)
+/* The string at a dotted path of meta.json ("machine.host"), or NULL. */
+static json_t *meta_get(json_t *meta, const char *path)
 {
-	const char *key;
-	json_t *v;
-	if (!json_is_object(j))
-		return 0;
-	json_object_foreach(j, key, v) {
-		size_t l = strlen(key);
-		if (l >= 5 && strcmp(key + l - 5, "cores") == 0 && json_is_integer(v) && json_integer_value(v) > 0)
-			return (int)json_integer_value(v);
+	char key[64];
+	json_t *v = meta;
+	while (v && *path) {
+		size_t l = strcspn(path, ".");
+		snprintf(key, sizeof key, "%.*s", (int)l, path);
+		v = json_object_get(v, key);
+		path += l + (path[l] == '.');
 	}
-	json_object_foreach(j, key, v) {
-		int c = find_cores(v);
-		if (c)
-			return c;
-	}
-	return 0;
+	return v;
 }
 
-static void meta_read(const char *dir, struct meta *m)
+static const char *meta_str(json_t *meta, const char *path)
 {
-	memset(m, 0, sizeof *m);
-	if (pb_meta_load(dir, &m->root, m->problem, sizeof m->problem) == 0)
-		m->cores = find_cores(m->root);
+	const char *s = json_string_value(meta_get(meta, path));
+	return s ? s : NULL;
 }
 
-static void json_scalar(FILE *f, json_t *v)
+/* A shell word: as it is when it is plain, else in single quotes. */
+static void shell_word(FILE *f, const char *w)
 {
-	char b[64];
-	if (json_is_string(v))
-		md_cell(f, json_string_value(v));
-	else if (json_is_integer(v))
-		fprintf(f, "%lld", (long long)json_integer_value(v));
-	else if (json_is_real(v)) {
-		pb_fmt_double(b, sizeof b, json_real_value(v));
-		fputs(b, f);
-	} else if (json_is_true(v))
-		fputs("yes", f);
-	else if (json_is_false(v))
-		fputs("no", f);
-	else if (json_is_null(v))
-		fputs("-", f);
-	else {
-		char *s = json_dumps(v, JSON_COMPACT);
-		if (s)
-			md_cell(f, s);
-		free(s);
+	int plain = *w != '\0';
+	for (const char *s = w; *s; s++)
+		plain &= isalnum((unsigned char)*s) || strchr("_./=:,@%+-^", *s) != NULL;
+	if (plain) {
+		fputs(w, f);
+		return;
 	}
+	fputc('\'', f);
+	for (const char *s = w; *s; s++)
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	fputc('\'', f);
 }
 
-/* Rows "| prefix.key | value |" for every member of obj, nested objects flattened. */
-static void meta_rows(FILE *f, json_t *obj, const char *prefix)
+static void plots_for(FILE *f, const struct pb_plotset *set, long group, const char *section)
 {
-	const char *key;
-	json_t *v;
-	json_object_foreach(obj, key, v) {
-		char name[256];
-		snprintf(name, sizeof name, "%s%s%s", prefix, prefix[0] ? "." : "", key);
-		if (strcmp(name, "warnings") == 0)
+	for (size_t i = 0; i < set->n; i++) {
+		const struct pb_plot *p = &set->plots[i];
+		if (!p->made || p->group != group || (section && strcmp(p->section, section) != 0))
 			continue;
-		if (json_is_object(v)) {
-			meta_rows(f, v, name);
-			continue;
-		}
-		fputs("| ", f);
-		md_cell(f, name);
-		fputs(" | ", f);
-		if (json_is_array(v)) {
-			/* a command line ("command", each of "appended") reads best joined with spaces */
-			size_t i, k;
-			json_t *e, *x;
-			const char *sep = strcmp(key, "command") == 0 ? " " : ", ";
-			json_array_foreach(v, i, e) {
-				if (i)
-					fputs(json_is_array(e) || json_is_object(e) ? "; " : sep, f);
-				if (json_is_array(e))
-					json_array_foreach(e, k, x) {
-						if (k)
-							fputs(" ", f);
-						json_scalar(f, x);
-					}
-				else
-					json_scalar(f, e);
-			}
-		} else
-			json_scalar(f, v);
-		fputs(" |\n", f);
+		fprintf(f, "![%s](plots/%s.png)\n", p->title, p->name);
 	}
+	fputc('\n', f);
 }
 
-/* ---- grouping ---- */
+/* ---- the answer ---- */
 
-/* Whether a and b are the same problem and decomposition (everything but variant and workers). */
-static int same_group(const struct pb_raw_row *a, const struct pb_raw_row *b)
+/* "threads j=2, 145 ms (1.97x)" for row r (speedup when it has one). */
+static void case_brief(char *buf, size_t len, const struct pb_sumrow *r)
 {
-	return strcmp(a->workload, b->workload) == 0 && a->size == b->size && strcmp(a->params, b->params) == 0 &&
-	       a->tasks == b->tasks && a->chunk == b->chunk && strcmp(a->schedule, b->schedule) == 0 &&
-	       strcmp(a->bind, b->bind) == 0;
+	char t[32], s[32] = "";
+	pb_fmt_time(t, sizeof t, r->st.median);
+	if (r->has_speedup)
+		snprintf(s, sizeof s, " (%.2fx)", r->speedup);
+	pb_textf(buf, len, "%s j=%d, %s%s", r->key.variant, r->key.workers, t, s);
 }
 
-static int cmp_case(const struct pb_sumrow *a, const struct pb_sumrow *b)
+/* The sweep of group g for variant v, or NULL. */
+static const struct pb_sweep *sweep_of(const struct pb_analysis *a, const struct pb_group *g, const char *v)
 {
-	int c = pb_variant_rank(a->key.variant) - pb_variant_rank(b->key.variant);
-	if (c == 0)
-		c = strcmp(a->key.variant, b->key.variant);
-	if (c == 0)
-		c = a->key.workers - b->key.workers;
-	return c;
-}
-
-/* Indices of the rows in i's group, sorted by variant then workers, into idx; returns the count. */
-static size_t group_of(const struct pb_sumrow *rows, size_t n, size_t i, size_t *idx)
-{
-	size_t m = 0;
-	for (size_t j = 0; j < n; j++)
-		if (same_group(&rows[i].key, &rows[j].key))
-			idx[m++] = j;
-	for (size_t a = 1; a < m; a++)
-		for (size_t b = a; b > 0 && cmp_case(&rows[idx[b - 1]], &rows[idx[b]]) > 0; b--) {
-			size_t t = idx[b];
-			idx[b] = idx[b - 1];
-			idx[b - 1] = t;
-		}
-	return m;
-}
-
-static int first_of_group(const struct pb_sumrow *rows, size_t i)
-{
-	for (size_t j = 0; j < i; j++)
-		if (same_group(&rows[i].key, &rows[j].key))
-			return 0;
-	return 1;
-}
-
-static void group_heading(char *buf, size_t len, const struct pb_raw_row *k)
-{
-	pb_textf(buf, len, "%s, n = %llu%s%s, %llu tasks, chunk %llu, %s, bind %s", k->workload, k->size,
-		 k->params[0] ? ", " : "", k->params, k->tasks, k->chunk, k->schedule, k->bind);
-}
-
-/* The row of group idx[0..m) for variant v at w workers, or NULL. */
-static const struct pb_sumrow *find_case(const struct pb_sumrow *rows, const size_t *idx, size_t m, const char *v,
-					 int w)
-{
-	for (size_t j = 0; j < m; j++)
-		if (rows[idx[j]].key.workers == w && strcmp(rows[idx[j]].key.variant, v) == 0)
-			return &rows[idx[j]];
+	for (size_t s = g->first_sweep; s < g->first_sweep + g->nsweeps; s++)
+		if (strcmp(a->sweeps[s].variant, v) == 0)
+			return &a->sweeps[s];
 	return NULL;
 }
 
-/* Findings for one group: best variant per worker count, efficiency at the core count, oversubscription. */
-static void group_findings(FILE *f, const struct pb_sumrow *rows, const size_t *idx, size_t m, int cores)
+static const struct pb_sumrow *sweep_rows;
+
+/* The task count of sweep s: no more workers than tasks can ever help. */
+static unsigned long long a_tasks(const struct pb_sweep *s)
 {
-	char t[32], h[600];
-	int ws[64], nw = 0;
-	for (size_t j = 0; j < m; j++) {
-		int w = rows[idx[j]].key.workers, k;
-		for (k = 0; k < nw && ws[k] != w; k++)
-			;
-		if (k == nw && nw < 64)
-			ws[nw++] = w;
+	return sweep_rows ? sweep_rows[s->idx[0]].key.tasks : 0;
+}
+
+/* What the fits of sweep s recommend: "2 (USL: best at 2.3)", or where the measurements stop gaining. */
+static void recommend(char *buf, size_t len, const struct pb_sweep *s, int cores)
+{
+	if (!s) {
+		snprintf(buf, len, "-");
+		return;
 	}
-	for (int a = 1; a < nw; a++)
-		for (int b = a; b > 0 && ws[b - 1] > ws[b]; b--) {
-			int x = ws[b];
-			ws[b] = ws[b - 1];
-			ws[b - 1] = x;
-		}
-	group_heading(h, sizeof h, &rows[idx[0]].key);
-	fprintf(f, "- **%s**\n  - fastest verified variant:", h);
-	for (int a = 0, shown = 0; a < nw; a++) {
-		const struct pb_sumrow *best = NULL;
-		for (size_t j = 0; j < m; j++) {
-			const struct pb_sumrow *r = &rows[idx[j]];
-			if (r->key.workers == ws[a] && r->verified && (!best || r->st.median < best->st.median))
-				best = r;
-		}
-		if (!best)
+	unsigned long long tasks = s->n ? a_tasks(s) : 0;
+	if (s->has_usl && s->usl.best_p_int > 0 && s->usl.r2 >= 0.9 && tasks && (unsigned long long)s->usl.best_p_int > tasks)
+		pb_textf(buf, len, "%llu (USL best at %.1f, but there are %llu tasks)", tasks, s->usl.best_p, tasks);
+	else if (s->has_usl && s->usl.best_p_int > 0 && s->usl.r2 >= 0.9)
+		pb_textf(buf, len, "%d (USL best at %.1f%s)", s->usl.best_p_int, s->usl.best_p,
+			 s->usl.best_p_int > cores ? ", past the cores" : "");
+	else if (s->stop_p)
+		pb_textf(buf, len, "%d (measured: more gain < 5%%)", s->stop_p);
+	else
+		pb_textf(buf, len, "%d or more (still scaling at the largest count)", s->best_p);
+}
+
+static void report_answer(FILE *f, const struct pb_results *r)
+{
+	const struct pb_analysis *a = &r->an;
+	int any = 0;
+	for (size_t g = 0; g < a->ngroups; g++)
+		any |= a->groups[g].nsweeps > 0 && a->groups[g].best != NULL;
+	fputs("## The answer\n\n", f);
+	if (!any) {
+		fputs("No pool-size sweep (a variant at two worker counts or more, verified): there is no worker count "
+		      "to recommend. The sections below have every case.\n\n", f);
+		return;
+	}
+	fprintf(f,
+		"| workload | fastest | at %d workers (the cores): speedup, efficiency | scaling stops at | "
+		"workers to use |\n|---|---|---|---|---|\n",
+		a->cores);
+	sweep_rows = a->rows;
+	for (size_t g = 0; g < a->ngroups; g++) {
+		const struct pb_group *gr = &a->groups[g];
+		char label[600], best[200] = "-", at[200] = "-", stop[120] = "-", rec[200] = "-";
+		if (!gr->best || gr->nsweeps == 0)
+			continue; /* no pool-size sweep: its section below has its numbers */
+		pb_group_label(a, gr, label, sizeof label);
+		case_brief(best, sizeof best, gr->best);
+		if (gr->at_cores && gr->at_cores->has_speedup)
+			pb_textf(at, sizeof at, "%s %.2fx, %.2f", gr->at_cores->key.variant, gr->at_cores->speedup,
+				 gr->at_cores->efficiency);
+		else if (gr->at_cores)
+			pb_textf(at, sizeof at, "%s (no serial reference)", gr->at_cores->key.variant);
+		const struct pb_sweep *s = sweep_of(a, gr, gr->best->key.variant);
+		if (strcmp(gr->best->key.variant, "serial") == 0) {
+			snprintf(stop, sizeof stop, "1: serial is fastest");
+			snprintf(rec, sizeof rec, "1 (no parallel variant pays off)");
+		} else if (s && s->stop_p)
+			pb_textf(stop, sizeof stop, "%d workers (%s)", s->stop_p, s->variant);
+		else if (s)
+			pb_textf(stop, sizeof stop, "not within %d workers (%s)", gr->max_workers, s->variant);
+		if (strcmp(gr->best->key.variant, "serial") != 0)
+			recommend(rec, sizeof rec, s, a->cores);
+		fputs("| ", f);
+		md_text(f, label);
+		fprintf(f, " | %s | %s | %s | %s |\n", best, at, stop, rec);
+	}
+	fputs("\nFastest: the verified case with the least median time. Scaling stops at the fewest workers that no "
+	      "larger worker count beats by 5% or more (for the fastest variant). Workers to use: the worker count "
+	      "the Universal Scalability Law fitted to that variant's sweep predicts as fastest, where the fit "
+	      "explains the curve (R² ≥ 0.9; see the fits below); otherwise where scaling stops.\n\n",
+	      f);
+}
+
+/* ---- the fits ---- */
+
+static void report_fits(FILE *f, const struct pb_results *r)
+{
+	const struct pb_analysis *a = &r->an;
+	int any = 0;
+	for (size_t s = 0; s < a->nsweeps; s++)
+		any |= a->sweeps[s].has_amdahl;
+	if (!any)
+		return;
+	fputs("## Scalability fits\n\n"
+	      "Each pool-size sweep (one variant over its worker counts) fitted with Amdahl's law and, from "
+	      "four worker counts on, Gunther's Universal Scalability Law: T(p) = T1 (1 + α(p−1) + βp(p−1)) / p, "
+	      "with α the contention (Amdahl's serial fraction when β = 0) and β the coherency cost that makes "
+	      "more workers slower past p* = √((1−α)/β). R² is of the log times; the worst error is the point "
+	      "farthest from the curve.\n\n"
+	      "| sweep | workers | Amdahl σ (speedup limit) | USL α | USL β | USL best workers | fit: R², worst error |\n"
+	      "|---|---|---:|---:|---:|---|---|\n",
+	      f);
+	for (size_t i = 0; i < a->nsweeps; i++) {
+		const struct pb_sweep *s = &a->sweeps[i];
+		if (!s->has_amdahl)
 			continue;
-		fmt_time(t, sizeof t, best->st.median);
-		fprintf(f, "%s j=%d %s %s", shown++ ? ";" : "", ws[a], best->key.variant, t);
-		if (best->has_speedup)
-			fprintf(f, " (%.2fx)", best->speedup);
-	}
-	fputs("\n", f);
-	if (cores > 0) {
-		int any = 0;
-		for (size_t j = 0; j < m; j++) {
-			const struct pb_sumrow *r = &rows[idx[j]];
-			if (r->key.workers != cores || !r->has_speedup || strcmp(r->key.variant, "serial") == 0)
-				continue;
-			if (!any)
-				fprintf(f, "  - efficiency at the core count (j=%d):", cores);
-			fprintf(f, "%s %s %.2f", any ? "," : "", r->key.variant, r->efficiency);
-			any = 1;
+		char label[600], ws[64], am[64], al[32] = "-", be[32] = "-", best[96] = "-", q[64];
+		pb_group_label(a, &a->groups[s->group], label, sizeof label);
+		int lo = a->rows[s->idx[0]].key.workers, hi = a->rows[s->idx[s->n - 1]].key.workers;
+		snprintf(ws, sizeof ws, "%d–%d (%zu counts)", lo, hi, s->n);
+		if (s->amdahl.alpha > 0)
+			snprintf(am, sizeof am, "%.3f (%.0fx)", s->amdahl.alpha, 1 / s->amdahl.alpha);
+		else
+			snprintf(am, sizeof am, "0 (none)");
+		const struct pb_fit *q_fit = &s->amdahl;
+		if (s->has_usl) {
+			q_fit = &s->usl;
+			snprintf(al, sizeof al, "%.3f", s->usl.alpha);
+			snprintf(be, sizeof be, s->usl.beta > 0 && s->usl.beta < 1e-3 ? "%.2e" : "%.4f", s->usl.beta);
+			if (s->usl.best_p_int > 0)
+				snprintf(best, sizeof best, "%d%s%s", s->usl.best_p_int,
+					 s->usl.best_p_int > hi ? " (beyond the sweep)" : "",
+					 s->usl.r2 < 0.9 ? " (poor fit)" : "");
+			else
+				snprintf(best, sizeof best, "no peak (β = 0)");
 		}
-		if (any)
-			fputs("\n", f);
+		snprintf(q, sizeof q, "%.3f, %.1f%%", q_fit->r2, 100 * q_fit->max_rel_err);
+		fputs("| ", f);
+		md_text(f, label);
+		fprintf(f, " %s | %s | %s | %s | %s | %s | %s |\n", s->variant, ws, am, al, be, best, q);
 	}
-	/* oversubscription: the most workers beyond the core count against the core count */
-	if (cores > 0 && nw && ws[nw - 1] > cores) {
-		int over = ws[nw - 1], any = 0;
-		for (size_t j = 0; j < m; j++) {
-			const struct pb_sumrow *r = &rows[idx[j]];
-			if (r->key.workers != over)
+	fputc('\n', f);
+}
+
+/* ---- anomalies ---- */
+
+static void report_anomalies(FILE *f, const struct pb_results *r)
+{
+	const struct pb_analysis *a = &r->an;
+	enum { SHOW = 6 };
+	fputs("## Anomalies\n\n", f);
+	if (a->nanomalies == 0) {
+		fputs("None: no failed verification, no efficiency above 1, no cliff, no worker count past the cores, no "
+		      "wasted CPU time, no disturbed repetitions.\n\n",
+		      f);
+		return;
+	}
+	for (int k = 0; k < PB_AN_NKINDS; k++) {
+		size_t count = 0, shown = 0;
+		for (size_t i = 0; i < a->nanomalies; i++)
+			count += a->anomalies[i].kind == (enum pb_anomaly_kind)k;
+		if (!count)
+			continue;
+		fprintf(f, "- **%s** (%zu):\n", pb_anomaly_name((enum pb_anomaly_kind)k), count);
+		for (size_t i = 0; i < a->nanomalies && shown < SHOW; i++) {
+			if (a->anomalies[i].kind != (enum pb_anomaly_kind)k)
 				continue;
-			const struct pb_sumrow *base = find_case(rows, idx, m, r->key.variant, cores);
-			if (!base || base->st.median <= 0)
-				continue;
-			double pct = (r->st.median / base->st.median - 1) * 100;
-			const char *verdict = r->st.ci_lo > base->st.ci_hi   ? "slower"
-					      : r->st.ci_hi < base->st.ci_lo ? "faster"
-									     : "no clear change";
-			if (!any)
-				fprintf(f, "  - oversubscription (j=%d against j=%d):", over, cores);
-			fprintf(f, "%s %s %+.1f%% (%s)", any ? "," : "", r->key.variant, pct, verdict);
-			any = 1;
+			fputs("  - ", f);
+			md_text(f, a->anomalies[i].text);
+			fputc('\n', f);
+			shown++;
 		}
-		if (any)
-			fputs("\n", f);
+		if (count > shown)
+			fprintf(f, "  - and %zu more of this kind\n", count - shown);
 	}
+	fputc('\n', f);
+}
+
+/* ---- per group: the tables and plots ---- */
+
+static int report_groups(FILE *f, const struct pb_results *r, const struct pb_plotset *set)
+{
+	const struct pb_analysis *a = &r->an;
+	struct pb_sumrow *sub = malloc((r->n ? r->n : 1) * sizeof *sub);
+	if (!sub)
+		return -1;
+	const char *last = "";
+	for (size_t g = 0; g < a->ngroups; g++) {
+		const struct pb_group *gr = &a->groups[g];
+		const char *w = a->rows[gr->idx[0]].key.workload;
+		char label[600];
+		if (strcmp(w, last) != 0)
+			fprintf(f, "## %s\n\n", w);
+		last = w;
+		pb_group_label(a, gr, label, sizeof label);
+		fputs("### ", f);
+		md_text(f, label);
+		fputs("\n\n", f);
+		for (size_t j = 0; j < gr->n; j++)
+			sub[j] = a->rows[gr->idx[j]];
+		if (pb_tab_print(f, 1, sub, gr->n) != 0) {
+			free(sub);
+			return -1;
+		}
+		fputc('\n', f);
+		plots_for(f, set, (long)g, NULL);
+	}
+	free(sub);
+	return 0;
+}
+
+static void report_overheads(FILE *f, const struct pb_plotset *set)
+{
+	int overview = 0, overheads = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		overview |= set->plots[i].made && strcmp(set->plots[i].section, "overview") == 0;
+		overheads |= set->plots[i].made && strcmp(set->plots[i].section, "overheads") == 0;
+	}
+	if (overview) {
+		fputs("## Across workloads\n\n", f);
+		plots_for(f, set, -1, "overview");
+	}
+	if (overheads) {
+		fputs("## Overheads\n\n"
+		      "Dispatch: empty tasks (sleep ms=0, one task per hand-out), so the whole time is the cost of handing "
+		      "out tasks and collecting results, per task. Task length: the time per task slot, median / ceil(T/P), "
+		      "against the task length; the dashed line is a free dispatcher. Chunk: the time of empty tasks "
+		      "against how many are handed out at a time.\n\n",
+		      f);
+		plots_for(f, set, -1, "overheads");
+	}
+}
+
+/* ---- the facts ---- */
+
+static void fact(FILE *f, const char *name, const char *value)
+{
+	if (!value || !*value)
+		return;
+	fprintf(f, "| %s | ", name);
+	md_text(f, value);
+	fputs(" |\n", f);
+}
+
+/* "L1d 48 KiB ×2, L1i 32 KiB ×2, L2 2 MiB ×2, L3 300 MiB" from machine.caches. */
+static void caches_text(json_t *caches, char *buf, size_t len)
+{
+	size_t i, pos = 0;
+	json_t *c;
+	buf[0] = '\0';
+	json_array_foreach(caches, i, c) {
+		char size[32];
+		const char *kind = json_string_value(json_object_get(c, "kind"));
+		json_int_t lvl = json_integer_value(json_object_get(c, "level"));
+		json_int_t n = json_integer_value(json_object_get(c, "count"));
+		pb_fmt_kib(size, sizeof size, (double)json_integer_value(json_object_get(c, "size_kb")));
+		const char *k = kind && strcmp(kind, "data") == 0 ? "d" : kind && strcmp(kind, "instruction") == 0 ? "i" : "";
+		if (pos < len)
+			pos += (size_t)snprintf(buf + pos, len - pos, "%sL%lld%s %s%s", pos ? ", " : "", (long long)lvl, k, size,
+						n > 1 ? "" : "");
+		if (n > 1 && pos < len)
+			pos += (size_t)snprintf(buf + pos, len - pos, " ×%lld", (long long)n);
+	}
+}
+
+static void report_facts(FILE *f, const struct pb_results *r)
+{
+	json_t *m = r->meta;
+	char buf[2048], a[64], b[64];
+	fputs("## The run\n\n", f);
+	if (!m) {
+		fprintf(f, "%s\n\n", r->meta_problem[0] ? r->meta_problem : "This results directory has no meta.json.");
+		return;
+	}
+	fputs("| | |\n|---|---|\n", f);
+	json_t *mc = meta_get(m, "machine");
+	pb_textf(buf, sizeof buf, "%s: %s, %lld package(s), %lld cores, %lld PUs, %lld NUMA node(s)",
+		 meta_str(mc, "host") ? meta_str(mc, "host") : "?", meta_str(mc, "cpu_model") ? meta_str(mc, "cpu_model") : "?",
+		 (long long)json_integer_value(meta_get(mc, "packages")), (long long)json_integer_value(meta_get(mc, "cores")),
+		 (long long)json_integer_value(meta_get(mc, "pus")), (long long)json_integer_value(meta_get(mc, "numa_nodes")));
+	fact(f, "machine", buf);
+	caches_text(meta_get(mc, "caches"), buf, sizeof buf);
+	fact(f, "caches", buf);
+	if (json_is_integer(meta_get(mc, "mem_total_kb"))) {
+		pb_fmt_kib(buf, sizeof buf, (double)json_integer_value(meta_get(mc, "mem_total_kb")));
+		fact(f, "memory", buf);
+	}
+	pb_textf(buf, sizeof buf, "%s %s %s", meta_str(mc, "kernel.sysname") ? meta_str(mc, "kernel.sysname") : "",
+		 meta_str(mc, "kernel.release") ? meta_str(mc, "kernel.release") : "",
+		 meta_str(mc, "kernel.machine") ? meta_str(mc, "kernel.machine") : "");
+	fact(f, "kernel", buf);
+	fact(f, "governor", meta_str(mc, "governor"));
+	fact(f, "load at start", meta_str(mc, "loadavg"));
+	double copy = json_number_value(meta_get(m, "probes.copy_bandwidth_gbs"));
+	double rtt = json_number_value(meta_get(m, "probes.pipe_round_trip_us"));
+	if (copy > 0 || rtt > 0) {
+		pb_fmt_time(a, sizeof a, rtt * 1e-6);
+		pb_textf(buf, sizeof buf, "memory copy %.1f GB/s, pipe round trip %s", copy, a);
+		fact(f, "probes", buf);
+	}
+	json_t *ev = meta_get(m, "counters.events");
+	size_t i, pos = 0;
+	json_t *e;
+	pos = (size_t)snprintf(buf, sizeof buf, "%s", meta_str(m, "counters.backend") ? meta_str(m, "counters.backend") : "?");
+	json_array_foreach(ev, i, e)
+		if (pos < sizeof buf)
+			pos += (size_t)snprintf(buf + pos, sizeof buf - pos, "%s%s", i ? ", " : ": ", json_string_value(e));
+	if (meta_str(m, "counters.reason") && pos < sizeof buf)
+		snprintf(buf + pos, sizeof buf - pos, " (%s)", meta_str(m, "counters.reason"));
+	fact(f, "counters", buf);
+	pb_textf(buf, sizeof buf, "%s; %s; git %s", meta_str(m, "build.compiler") ? meta_str(m, "build.compiler") : "?",
+		 meta_str(m, "build.features") ? meta_str(m, "build.features") : "?",
+		 meta_str(m, "build.git_revision") ? meta_str(m, "build.git_revision") : "?");
+	fact(f, "build", buf);
+	fact(f, "flags", meta_str(m, "build.cflags"));
+	json_int_t reps = json_integer_value(meta_get(m, "reps")), warm = json_integer_value(meta_get(m, "warmup"));
+	double mt = json_number_value(meta_get(m, "min_time_s"));
+	a[0] = '\0';
+	if (mt > 0)
+		snprintf(a, sizeof a, ", or more up to %g s per case (--min-time)", mt);
+	pb_textf(buf, sizeof buf, "%lld measured after %lld warm-up%s; %zu cases, %zu rows", (long long)reps,
+		 (long long)warm, a, r->n, r->raw.nrows);
+	fact(f, "repetitions", buf);
+	pb_fmt_time(b, sizeof b, json_number_value(meta_get(m, "timer_resolution_s")));
+	fact(f, "timer resolution", b);
+	pb_textf(buf, sizeof buf, "%s to %s, status %s", meta_str(m, "start_time") ? meta_str(m, "start_time") : "?",
+		 meta_str(m, "end_time") ? meta_str(m, "end_time") : "?", meta_str(m, "status") ? meta_str(m, "status") : "?");
+	fact(f, "time", buf);
+	const char *key;
+	json_t *v;
+	json_object_foreach(meta_get(m, "variants"), key, v) {
+		char name[80];
+		snprintf(name, sizeof name, "variant %s", key);
+		fact(f, name, json_string_value(v));
+	}
+	fputc('\n', f);
+}
+
+/* ---- warnings, grouped ---- */
+
+/* Split warning w into its case label ("" if none) and its text, the first number of which is cut out into num. */
+static void warning_kind(const char *w, char *label, char *kind, char *num, size_t len)
+{
+	const char *colon = strstr(w, ": ");
+	label[0] = num[0] = '\0';
+	if (colon && memchr(w, '=', (size_t)(colon - w)) && strstr(w, " j=") && strstr(w, " j=") < colon) {
+		snprintf(label, len, "%.*s", (int)(colon - w), w);
+		w = colon + 2;
+	}
+	/* the first number (with a unit-less tail: "31.2", "0.000119") is the subject's own value */
+	size_t k = 0;
+	int done = 0;
+	for (const char *p = w; *p && k + 2 < len; p++) {
+		if (!done && isdigit((unsigned char)*p) && (p == w || !isalnum((unsigned char)p[-1]))) {
+			size_t n = strspn(p, "0123456789.e-");
+			snprintf(num, len, "%.*s", (int)n, p);
+			kind[k++] = 'N';
+			p += n - 1;
+			done = 1;
+			continue;
+		}
+		kind[k++] = *p;
+	}
+	kind[k] = '\0';
+}
+
+static void report_warnings(FILE *f, const struct pb_results *r)
+{
+	json_t *w = meta_get(r->meta, "warnings");
+	size_t n = json_array_size(w);
+	if (!n)
+		return;
+	enum { MAXK = 64, SHOW = 8 };
+	char (*kinds)[256] = calloc(MAXK, sizeof *kinds);
+	size_t counts[MAXK] = { 0 };
+	if (!kinds)
+		return;
+	size_t nk = 0;
+	char label[256], kind[256], num[256];
+	for (size_t i = 0; i < n; i++) {
+		const char *t = json_string_value(json_array_get(w, i));
+		warning_kind(t ? t : "", label, kind, num, sizeof kind);
+		size_t k;
+		for (k = 0; k < nk && strcmp(kinds[k], kind) != 0; k++)
+			;
+		if (k == nk && nk < MAXK)
+			snprintf(kinds[nk++], sizeof kinds[0], "%s", kind);
+		if (k < MAXK)
+			counts[k]++;
+	}
+	fprintf(f, "## Warnings\n\n%zu warnings, %zu kinds (N: each one's own value, in brackets).\n\n", n, nk);
+	for (size_t k = 0; k < nk; k++) {
+		fputs("- ", f);
+		md_text(f, kinds[k]);
+		fprintf(f, " — %zu×", counts[k]);
+		size_t shown = 0;
+		for (size_t i = 0; i < n && shown < SHOW; i++) {
+			const char *t = json_string_value(json_array_get(w, i));
+			warning_kind(t ? t : "", label, kind, num, sizeof kind);
+			if (strcmp(kind, kinds[k]) != 0 || (!label[0] && !num[0]))
+				continue;
+			fputs(shown++ ? "; " : ": ", f);
+			md_text(f, label[0] ? label : "");
+			if (num[0])
+				fprintf(f, "%s[%s]", label[0] ? " " : "", num);
+		}
+		if (counts[k] > shown && shown)
+			fprintf(f, "; and %zu more", counts[k] - shown);
+		fputc('\n', f);
+	}
+	fputc('\n', f);
+	free(kinds);
+}
+
+/* ---- how to reproduce ---- */
+
+static void report_reproduce(FILE *f, const struct pb_results *r, const char *dir)
+{
+	json_t *cmd = meta_get(r->meta, "command"), *app = meta_get(r->meta, "appended");
+	size_t i, k;
+	json_t *e, *x;
+	fputs("## Reproduce\n\n", f);
+	if (!json_is_array(cmd)) {
+		fputs("meta.json records no command line.\n\n", f);
+		return;
+	}
+	fputs("```sh\n", f);
+	json_array_foreach(cmd, i, e) {
+		if (i)
+			fputc(' ', f);
+		shell_word(f, json_string_value(e) ? json_string_value(e) : "");
+	}
+	fputc('\n', f);
+	json_array_foreach(app, i, e) {
+		fputs("parbench", f);
+		json_array_foreach(e, k, x) {
+			fputc(' ', f);
+			shell_word(f, json_string_value(x) ? json_string_value(x) : "");
+		}
+		fputc('\n', f);
+	}
+	fputs("parbench report ", f);
+	shell_word(f, dir);
+	fputs("\n```\n\n", f);
 }
 
 /* ---- report.md ---- */
 
-static void plots_for(FILE *f, const struct pb_plotset *set, const char *section, const char *prefix)
+static void report_intro(FILE *f, const struct pb_results *r, const char *plots_note)
 {
-	for (size_t i = 0; i < set->n; i++) {
-		const struct pb_plot *p = &set->plots[i];
-		if (!p->made || strcmp(p->section, section) != 0 || (prefix && strncmp(p->name, prefix, strlen(prefix)) != 0))
-			continue;
-		fprintf(f, "![%s](plots/%s.png)\n\n", p->title, p->name);
-	}
+	json_t *m = r->meta;
+	const char *host = meta_str(m, "machine.host"), *cpu = meta_str(m, "machine.cpu_model");
+	fprintf(f, "# parbench report: %s\n\n", r->n ? r->raw.rows[0].run_id : "");
+	if (m)
+		fprintf(f, "%s, %s, %d cores; %s. ", host ? host : "?", cpu ? cpu : "?", r->cores,
+			meta_str(m, "start_time") ? meta_str(m, "start_time") : "");
+	else
+		fprintf(f, "No meta.json: %d cores is the machine running the report. ", r->cores);
+	fprintf(f, "%zu cases, %zu measured repetitions. Times are medians with a 95%% confidence interval of the median; "
+		   "speedup = serial median / median, efficiency = speedup / workers. Every number is in `summary.csv`.\n\n",
+		r->n, r->raw.nrows);
+	if (plots_note[0])
+		fprintf(f, "**Plots:** %s.\n\n", plots_note);
 }
 
-static void case_table(FILE *f, const struct pb_sumrow *rows, const size_t *idx, size_t m)
+/* Write report.md's steps in order to f. */
+static int report_body(FILE *f, const struct pb_results *r, const struct pb_plotset *set, const char *note,
+		       const char *dir)
 {
-	fputs("| variant | workers | median | 95% CI of the median | speedup | efficiency | reps | outliers | verified |\n"
-	      "|---|---:|---:|---|---:|---:|---:|---:|---|\n", f);
-	for (size_t j = 0; j < m; j++) {
-		const struct pb_sumrow *r = &rows[idx[j]];
-		char t[32], ci[80], s[32], e[32];
-		fmt_time(t, sizeof t, r->st.median);
-		fmt_ci(ci, sizeof ci, &r->st);
-		fmt_ratio(s, sizeof s, r, 0);
-		fmt_ratio(e, sizeof e, r, 1);
-		fprintf(f, "| %s | %d | %s | %s | %s | %s | %zu | %d | %s |\n", r->key.variant, r->key.workers, t, ci, s,
-			e, r->st.n, r->st.outliers, r->verified ? "yes" : "**NO**");
-	}
-	fputs("\n", f);
+	report_intro(f, r, note);
+	report_answer(f, r);
+	report_fits(f, r);
+	report_anomalies(f, r);
+	if (report_groups(f, r, set) != 0)
+		return -1;
+	report_overheads(f, set);
+	report_facts(f, r);
+	report_warnings(f, r);
+	report_reproduce(f, r, dir);
+	return 0;
 }
 
-/* Sleep findings: dispatch overhead per task (ms=0) and process against pool over task lengths. */
-static void sleep_findings(FILE *f, const struct pb_sumrow *rows, size_t n)
-{
-	int any = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct pb_raw_row *k = &rows[i].key;
-		if (pb_sleep_task_ms(k) != 0 || !k->tasks)
-			continue;
-		if (!any)
-			fputs("- dispatch overhead per task (sleep ms=0, (median - ideal) / tasks):", f);
-		char t[32];
-		fmt_time(t, sizeof t, rows[i].st.median / (double)k->tasks);
-		fprintf(f, "%s %s j=%d %s", any ? "," : "", k->variant, k->workers, t);
-		any = 1;
-	}
-	if (any)
-		fputs("\n", f);
-	any = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct pb_raw_row *k = &rows[i].key;
-		double ms = pb_sleep_task_ms(k);
-		if (!(ms > 0) || strcmp(k->variant, "process") != 0)
-			continue;
-		const struct pb_sumrow *pool = NULL;
-		for (size_t j = 0; j < n; j++)
-			if (strcmp(rows[j].key.variant, "pool") == 0 && strcmp(rows[j].key.workload, "sleep") == 0 &&
-			    strcmp(rows[j].key.params, k->params) == 0 && rows[j].key.size == k->size &&
-			    rows[j].key.workers == k->workers && rows[j].key.tasks == k->tasks &&
-			    rows[j].key.chunk == k->chunk && strcmp(rows[j].key.schedule, k->schedule) == 0)
-				pool = &rows[j];
-		double ideal = pb_sleep_ideal_s(k->tasks, k->tasks, k->workers, ms);
-		double po = (rows[i].st.median - ideal) / (double)k->tasks;
-		char a[32], b[32];
-		fmt_time(a, sizeof a, po);
-		if (!any)
-			fputs("- process per task against pool (overhead per task = (median - ceil(T/P) * ms) / T):\n", f);
-		fprintf(f, "  - %g ms tasks, j=%d: process %s (%.1f%% of the task length)", ms, k->workers, a,
-			po / (ms / 1000) * 100);
-		if (pool) {
-			double pp = (pool->st.median - ideal) / (double)k->tasks;
-			fmt_time(b, sizeof b, pp);
-			fprintf(f, ", pool %s (%.1f%%); process/pool time ratio %.2f", b, pp / (ms / 1000) * 100,
-				rows[i].st.median / pool->st.median);
-		}
-		fputs("\n", f);
-		any = 1;
-	}
-}
-
-/* Image: pool (copies through pipes) against shm (shared memory) at each worker count. */
-static void image_findings(FILE *f, const struct pb_sumrow *rows, size_t n)
-{
-	int any = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct pb_raw_row *k = &rows[i].key;
-		if (strcmp(k->workload, "image") != 0 || strcmp(k->variant, "pool") != 0)
-			continue;
-		for (size_t j = 0; j < n; j++) {
-			const struct pb_raw_row *s = &rows[j].key;
-			if (strcmp(s->variant, "shm") != 0 || !same_group(k, s) || s->workers != k->workers)
-				continue;
-			if (!any)
-				fputs("- image, pool (pipes, copies) against shm (shared memory), time ratio pool/shm:", f);
-			fprintf(f, "%s %s%sj=%d %.2f", any ? "," : "", k->params, k->params[0] ? " " : "", k->workers,
-				rows[i].st.median / rows[j].st.median);
-			any = 1;
-		}
-	}
-	if (any)
-		fputs("\n", f);
-}
-
-/* Chunk sweeps: per workload, workers, variant and schedule, the best chunk against the smallest. */
-static void chunk_findings(FILE *f, const struct pb_sumrow *rows, size_t n)
-{
-	int header = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct pb_raw_row *k = &rows[i].key;
-		const struct pb_sumrow *best = &rows[i], *small = &rows[i];
-		int count = 0, first = 1;
-		for (size_t j = 0; j < n; j++) {
-			const struct pb_raw_row *o = &rows[j].key;
-			if (strcmp(o->workload, k->workload) || o->size != k->size || strcmp(o->params, k->params) ||
-			    strcmp(o->variant, k->variant) || o->workers != k->workers || o->tasks != k->tasks ||
-			    strcmp(o->schedule, k->schedule) || strcmp(o->bind, k->bind))
-				continue;
-			if (j < i)
-				first = 0;
-			count++;
-			if (rows[j].st.median < best->st.median)
-				best = &rows[j];
-			if (o->chunk < small->key.chunk)
-				small = &rows[j];
-		}
-		if (!first || count < 2)
-			continue;
-		if (!header)
-			fputs("- chunk size (best chunk against the smallest, same variant and schedule):\n", f);
-		header = 1;
-		char a[32], b[32];
-		fmt_time(a, sizeof a, small->st.median);
-		fmt_time(b, sizeof b, best->st.median);
-		fprintf(f, "  - %s%s%s j=%d %s %s: chunk %llu %s, best chunk %llu %s (%.2fx)\n", k->workload,
-			k->params[0] ? " " : "", k->params, k->workers, k->variant, k->schedule, small->key.chunk, a,
-			best->key.chunk, b,
-			small->st.median / best->st.median);
-	}
-}
-
-static int write_report(const char *dir, const struct pb_raw *raw, const struct pb_sumrow *rows, size_t n,
-			const struct pb_plotset *set, const char *plots_note, const struct meta *meta, char *err,
-			size_t errlen)
+static int write_report(const char *dir, const struct pb_results *r, const struct pb_plotset *set, const char *note,
+			char *err, size_t errlen)
 {
 	char path[4096], tmp[4200];
 	snprintf(path, sizeof path, "%s/report.md", dir);
 	snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
 	FILE *f = fopen(tmp, "w");
-	size_t *idx = malloc((n ? n : 1) * sizeof *idx);
-	if (!f || !idx) {
-		pb_textf(err, errlen, "cannot write '%s': %s", tmp, f ? "out of memory" : strerror(errno));
-		if (f)
-			fclose(f);
-		free(idx);
+	if (!f) {
+		pb_textf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
 		return -1;
 	}
-	int cores = meta->cores;
-	int cores_guessed = 0;
-	if (cores <= 0) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-		cores = c > 0 ? (int)c : 0;
-		cores_guessed = 1;
-	}
-
-	fprintf(f, "# parbench report: %s\n\n", raw->rows[0].run_id);
-	fprintf(f, "%zu cases, %zu measured repetitions. All numbers are wall times; the median and a 95%% "
-		   "confidence interval of the median (from order statistics; [min, max] when there are too few "
-		   "repetitions) summarise each case. Speedup = serial median / median, efficiency = speedup / "
-		   "workers. Every number is in `summary.csv`.\n\n", n, raw->nrows);
-
-	fputs("## Run\n\n", f);
-	if (meta->root) {
-		fputs("| fact | value |\n|---|---|\n", f);
-		meta_rows(f, meta->root, "");
-		fputs("\n", f);
-		json_t *w = json_object_get(meta->root, "warnings");
-		if (json_is_array(w) && json_array_size(w)) {
-			size_t i;
-			json_t *e;
-			fputs("Warnings recorded by the run:\n\n", f);
-			json_array_foreach(w, i, e) {
-				fputs("- ", f);
-				json_scalar(f, e);
-				fputs("\n", f);
-			}
-			fputs("\n", f);
-		}
-	} else if (meta->problem[0])
-		fprintf(f, "meta.json could not be read: %s.\n\n", meta->problem);
-	else
-		fputs("This results directory has no meta.json.\n\n", f);
-	if (plots_note[0])
-		fprintf(f, "**Plots:** %s.\n\n", plots_note);
-
-	size_t unverified = 0;
-	for (size_t i = 0; i < n; i++)
-		unverified += !rows[i].verified;
-	fputs("## Findings\n\n", f);
-	if (unverified) {
-		fprintf(f, "- **%zu case(s) failed verification** (their timings are not results):", unverified);
-		for (size_t i = 0, k = 0; i < n; i++) {
-			if (rows[i].verified)
-				continue;
-			char key[1024];
-			pb_case_key_str(&rows[i].key, key, sizeof key);
-			fprintf(f, "%s `%s`", k++ ? "," : "", key);
-		}
-		fputs("\n", f);
-	}
-	if (cores > 0)
-		fprintf(f, "- core count: %d%s\n", cores,
-			cores_guessed ? " (meta.json gives none: this is the machine running the report)" : "");
-	for (size_t i = 0; i < n; i++) {
-		if (!first_of_group(rows, i))
-			continue;
-		size_t m = group_of(rows, n, i, idx);
-		group_findings(f, rows, idx, m, cores);
-	}
-	image_findings(f, rows, n);
-	sleep_findings(f, rows, n);
-	chunk_findings(f, rows, n);
-	fputs("\n", f);
-
-	int overview = 0;
-	for (size_t i = 0; i < set->n; i++)
-		overview |= set->plots[i].made && strcmp(set->plots[i].section, "overview") == 0;
-	if (overview) {
-		fputs("## Across workloads\n\n", f);
-		plots_for(f, set, "overview", NULL);
-	}
-
-	/* one section per workload, a table per group */
-	for (size_t i = 0; i < n; i++) {
-		size_t j;
-		for (j = 0; j < i && strcmp(rows[j].key.workload, rows[i].key.workload) != 0; j++)
-			;
-		if (j < i)
-			continue;
-		fprintf(f, "## %s\n\n", rows[i].key.workload);
-		for (size_t g = i; g < n; g++) {
-			if (strcmp(rows[g].key.workload, rows[i].key.workload) != 0 || !first_of_group(rows, g))
-				continue;
-			char h[600];
-			group_heading(h, sizeof h, &rows[g].key);
-			fprintf(f, "### %s\n\n", h);
-			size_t m = group_of(rows, n, g, idx);
-			case_table(f, rows, idx, m);
-		}
-		plots_for(f, set, rows[i].key.workload, NULL);
-	}
-	int overheads = 0;
-	for (size_t i = 0; i < set->n; i++)
-		overheads |= set->plots[i].made && strcmp(set->plots[i].section, "overheads") == 0;
-	if (overheads) {
-		fputs("## Overheads\n\n", f);
-		fputs("Dispatch: sleep tasks of 0 ms, so the whole time is the cost of handing out tasks and "
-		      "collecting results, divided by the number of tasks. Task length: time per task slot, "
-		      "median / ceil(T/P), against the sleep length; the dashed line is a free dispatcher.\n\n", f);
-		plots_for(f, set, "overheads", NULL);
-	}
-	free(idx);
+	int rc = report_body(f, r, set, note, dir);
 	int bad = fflush(f) != 0 || ferror(f);
-	if (fclose(f) != 0 || bad) {
-		pb_textf(err, errlen, "cannot write '%s': %s", tmp, strerror(errno));
+	if (fclose(f) != 0 || bad || rc != 0) {
+		pb_textf(err, errlen, "cannot write '%s': %s", tmp, rc ? "out of memory" : strerror(errno));
 		unlink(tmp);
 		return -1;
 	}
@@ -561,82 +594,97 @@ static int write_report(const char *dir, const struct pb_raw *raw, const struct 
 	return 0;
 }
 
-/* The summary as an aligned table on stdout. */
-static void print_table(const struct pb_sumrow *rows, size_t n)
+/* ---- the command ---- */
+
+struct report_opts {
+	int quiet;
+	struct pb_export_files ex;
+};
+
+static int ropt_quiet(void *o, const char *arg)
 {
-	enum { NC = 15 };
-	static const char *const head[NC] = { "workload", "size", "params", "variant", "workers", "tasks",
-					       "chunk", "schedule", "median", "min", "max", "95% CI", "speedup",
-					       "result", "verified" };
-	size_t w[NC];
-	char cell[NC][600];
-	for (int c = 0; c < NC; c++)
-		w[c] = strlen(head[c]);
-	for (int pass = 0; pass < 2; pass++) {
-		if (pass)
-			for (int c = 0; c < NC; c++)
-				printf("%-*s%s", (int)w[c], head[c], c + 1 < NC ? "  " : "\n");
-		for (size_t i = 0; i < n; i++) {
-			const struct pb_sumrow *r = &rows[i];
-			snprintf(cell[0], sizeof cell[0], "%s", r->key.workload);
-			snprintf(cell[1], sizeof cell[1], "%llu", r->key.size);
-			snprintf(cell[2], sizeof cell[2], "%s", r->key.params[0] ? r->key.params : "-");
-			snprintf(cell[3], sizeof cell[3], "%s", r->key.variant);
-			snprintf(cell[4], sizeof cell[4], "%d", r->key.workers);
-			snprintf(cell[5], sizeof cell[5], "%llu", r->key.tasks);
-			snprintf(cell[6], sizeof cell[6], "%llu", r->key.chunk);
-			snprintf(cell[7], sizeof cell[7], "%s", r->key.schedule);
-			fmt_time(cell[8], sizeof cell[8], r->st.median);
-			fmt_time(cell[9], sizeof cell[9], r->st.min);
-			fmt_time(cell[10], sizeof cell[10], r->st.max);
-			fmt_ci(cell[11], sizeof cell[11], &r->st);
-			fmt_ratio(cell[12], sizeof cell[12], r, 0);
-			snprintf(cell[13], sizeof cell[13], "%s", r->key.result);
-			snprintf(cell[14], sizeof cell[14], "%s", r->verified ? "yes" : "NO");
-			for (int c = 0; c < NC; c++) {
-				if (!pass && strlen(cell[c]) > w[c])
-					w[c] = strlen(cell[c]);
-				if (pass)
-					printf("%-*s%s", (int)w[c], cell[c], c + 1 < NC ? "  " : "\n");
-			}
-		}
-	}
+	(void)arg;
+	((struct report_opts *)o)->quiet = 1;
+	return 0;
 }
 
-static void usage(FILE *f)
+static int ropt_json(void *o, const char *arg)
 {
-	fputs("usage: parbench report [-q] DIR\n"
-	      "  writes DIR/summary.csv, DIR/plots/*.png and *.svg (gnuplot) and DIR/report.md\n"
-	      "  from DIR/raw.csv (and DIR/meta.json), then prints the summary table\n"
-	      "  -q, --quiet   do not print the table\n"
-	      "environment: PARBENCH_SCRIPTS (the gnuplot scripts' directory), PARBENCH_GNUPLOT (the gnuplot program)\n",
-	      f);
+	((struct report_opts *)o)->ex.json = arg;
+	return 0;
+}
+
+static int ropt_csv(void *o, const char *arg)
+{
+	((struct report_opts *)o)->ex.csv = arg;
+	return 0;
+}
+
+static int ropt_md(void *o, const char *arg)
+{
+	((struct report_opts *)o)->ex.md = arg;
+	return 0;
+}
+
+static const struct pb_opt report_options[] = {
+	{ "quiet", 'q', NULL, 0, "do not print the table", ropt_quiet },
+	{ "export-json", 0, "FILE", 0, "write every case's statistics, times and the scaling fits as JSON", ropt_json },
+	{ "export-csv", 0, "FILE", 0, "write summary.csv's columns to FILE as well", ropt_csv },
+	{ "export-md", 0, "FILE", 0, "write the results table as Markdown", ropt_md },
+	{ NULL, 0, NULL, 0, NULL, NULL },
+};
+const struct pb_opt *const pb_report_tables[] = { report_options, NULL };
+
+static const char report_usage[] =
+	"usage: parbench report DIR [options]\n"
+	"Writes DIR/summary.csv, DIR/plots/*.png and *.svg (gnuplot) and DIR/report.md from DIR/raw.csv,\n"
+	"counters.csv and meta.json, then prints the results table.  Environment: PARBENCH_SCRIPTS (the\n"
+	"gnuplot scripts' directory), PARBENCH_GNUPLOT (the gnuplot program).\n";
+
+/* The plots: data files always; images when gnuplot and the scripts are there (else note says why not). */
+static int make_plots(const char *dir, const struct pb_results *r, struct pb_plotset *set, char *note, size_t nlen,
+		      char *err, size_t errlen)
+{
+	char path[4096], scripts[4096], why[1024];
+	snprintf(path, sizeof path, "%s/plots", dir);
+	if (pb_plots_prepare(path, &r->an, set, err, errlen) != 0)
+		return -1;
+	if (pb_find_scripts(scripts, sizeof scripts, why, sizeof why) != 0) {
+		pb_warn("report: plots skipped: %s", why);
+		pb_textf(note, nlen, "skipped (%s); the data files are in plots/", why);
+		return 0;
+	}
+	const char *gp = getenv("PARBENCH_GNUPLOT");
+	int made = pb_plots_render(path, scripts, gp && *gp ? gp : "gnuplot", set, why, sizeof why);
+	if (made < 0) {
+		pb_warn("report: plots skipped: %s", why);
+		pb_textf(note, nlen, "skipped (%s); the data files are in plots/", why);
+	} else if ((size_t)made < set->n) {
+		pb_warn("report: %zu of %zu plots failed (see '%s/gnuplot.log')", set->n - (size_t)made, set->n, path);
+		pb_textf(note, nlen, "%zu of %zu plots failed; see plots/gnuplot.log", set->n - (size_t)made, set->n);
+	}
+	return 0;
 }
 
 int pb_cmd_report(int argc, char **argv)
 {
-	const char *dir = NULL;
-	int quiet = 0;
-	char err[1024];
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-			usage(stdout);
-			return 0;
-		} else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
-			quiet = 1;
-		else if (argv[i][0] == '-' && argv[i][1]) {
-			pb_err("report: unknown option '%s'", argv[i]);
-			return 2;
-		} else if (dir) {
-			pb_err("report: unexpected argument '%s' (one results directory)", argv[i]);
-			return 2;
-		} else
-			dir = argv[i];
-	}
-	if (!dir) {
-		pb_err("report: missing results directory (usage: parbench report [-q] DIR)");
+	struct report_opts o = { 0, { NULL, NULL, NULL } };
+	char err[1024], path[4096], note[1200] = "";
+	int first;
+	int rc = pb_opts_parse_args(pb_report_tables, "report", report_usage, argc, argv, &o, &first);
+	if (rc < 0)
+		return 0; /* --help */
+	if (rc)
+		return rc;
+	if (first >= argc) {
+		pb_err("report: missing results directory (usage: parbench report DIR [options])");
 		return 2;
 	}
+	if (first + 1 < argc) {
+		pb_err("report: unexpected argument '%s' (one results directory)", argv[first + 1]);
+		return 2;
+	}
+	const char *dir = argv[first];
 	struct stat st;
 	if (stat(dir, &st) != 0) {
 		pb_err("report: cannot open '%s': %s", dir, strerror(errno));
@@ -646,71 +694,36 @@ int pb_cmd_report(int argc, char **argv)
 		pb_err("report: '%s' is not a directory", dir);
 		return 2;
 	}
-
-	struct pb_raw raw;
-	if (pb_raw_read(dir, &raw, err, sizeof err) != 0) {
+	struct pb_results r;
+	if (pb_results_load(dir, &r, err, sizeof err) != 0) {
 		pb_err("report: %s", err);
 		return 2;
 	}
-	int rc = 2;
-	struct pb_sumrow *rows = NULL;
-	size_t n = 0;
 	struct pb_plotset set = { 0 };
-	struct meta meta = { 0 };
-	char path[4096], scripts[4096], note[1200] = "";
-	if (pb_summary_compute(&raw, &rows, &n, err, sizeof err) != 0)
-		goto fail;
-	struct pb_counters ctr;
-	if (pb_counters_read(dir, &ctr, err, sizeof err) != 0)
-		goto fail;
-	pb_summary_add_counters(rows, n, &ctr);
-	pb_counters_free(&ctr);
+	rc = 2;
+	if (r.meta_problem[0])
+		pb_warn("report: %s", r.meta_problem);
 	snprintf(path, sizeof path, "%s/summary.csv", dir);
-	if (pb_summary_write(path, rows, n, err, sizeof err) != 0)
-		goto fail;
-	snprintf(path, sizeof path, "%s/plots", dir);
-	if (pb_plots_prepare(path, rows, n, &set, err, sizeof err) != 0)
-		goto fail;
-	if (pb_find_scripts(scripts, sizeof scripts, err, sizeof err) != 0) {
-		pb_warn("report: plots skipped: %s", err);
-		snprintf(note, sizeof note, "skipped (%s); the data files are in plots/", err);
-	} else {
-		const char *gp = getenv("PARBENCH_GNUPLOT");
-		int made = pb_plots_render(path, scripts, gp && *gp ? gp : "gnuplot", &set, err, sizeof err);
-		if (made < 0) {
-			pb_warn("report: plots skipped: %s", err);
-			snprintf(note, sizeof note, "skipped (%s); the data files are in plots/", err);
-		} else if ((size_t)made < set.n) {
-			pb_warn("report: %zu of %zu plots failed (see '%s/gnuplot.log')", set.n - (size_t)made, set.n, path);
-			snprintf(note, sizeof note, "%zu of %zu plots failed; see plots/gnuplot.log", set.n - (size_t)made,
-				 set.n);
-		}
+	if (pb_summary_write(path, r.rows, r.n, err, sizeof err) != 0 ||
+	    make_plots(dir, &r, &set, note, sizeof note, err, sizeof err) != 0 ||
+	    write_report(dir, &r, &set, note, err, sizeof err) != 0 || pb_export_results(&o.ex, &r, err, sizeof err) != 0) {
+		pb_err("report: %s", err);
+		goto out;
 	}
-	meta_read(dir, &meta);
-	if (meta.problem[0])
-		pb_warn("report: %s", meta.problem);
-	if (write_report(dir, &raw, rows, n, &set, note, &meta, err, sizeof err) != 0)
-		goto fail;
-	if (!quiet)
-		print_table(rows, n);
+	if (!o.quiet)
+		pb_tab_print(stdout, 0, r.rows, r.n);
 	size_t made = 0, unverified = 0;
 	for (size_t i = 0; i < set.n; i++)
 		made += set.plots[i].made;
-	for (size_t i = 0; i < n; i++)
-		unverified += !rows[i].verified;
+	for (size_t i = 0; i < r.n; i++)
+		unverified += !r.rows[i].verified;
 	if (unverified)
 		pb_warn("report: %zu case(s) failed verification", unverified);
 	fprintf(stderr, "parbench: report: wrote '%s/summary.csv', '%s/report.md' and %zu plots in '%s/plots'\n", dir,
 		dir, made, dir);
 	rc = 0;
-	goto out;
-fail:
-	pb_err("report: %s", err);
 out:
-	if (meta.root)
-		json_decref(meta.root);
 	pb_plotset_free(&set);
-	free(rows);
-	pb_raw_free(&raw);
+	pb_results_free(&r);
 	return rc;
 }

@@ -2,6 +2,7 @@
 #ifndef PB_REPORT_H
 #define PB_REPORT_H
 
+#include "analysis.h"
 #include "results.h"
 #include "stats.h"
 #include "summary.h"
@@ -10,18 +11,25 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* report's option table (for `parbench help --options report`, the man page and the completion). */
+struct pb_opt;
+extern const struct pb_opt *const pb_report_tables[];
+
 /* ---- plots (plots.c) ---- */
 
-#define PB_PLOT_MAXVARS 512
+#define PB_PLOT_MAXVARS 2048
 
 /* One plot: a gnuplot script run on a data file, giving out.png and out.svg. */
 struct pb_plot {
-	char name[160];   /* file name without extension, under plots/ */
-	char script[32];  /* scripts/<script> */
-	char title[256];
-	char vars[PB_PLOT_MAXVARS]; /* extra gnuplot assignments ("nseries=3; ...") */
-	char section[64]; /* where report.md shows it: a workload name, or "overheads" / "overview" */
-	int made;         /* 1 once the PNG exists */
+	char name[160];     /* file name without extension, under plots/ */
+	char script[32];    /* scripts/<script> */
+	char title[256];    /* one line that fits the image's width */
+	char subtitle[256]; /* a second, smaller line: the decomposition ("" if none) */
+	char vars[PB_PLOT_MAXVARS]; /* extra gnuplot assignments ("nseries=3; lcs='...'; ...") */
+	char section[64];   /* where report.md shows it: "group", "overheads" or "overview" */
+	long group;         /* the analysis group it belongs to, or -1 */
+	int nseries;        /* legend entries of measured data (the tests count them in the SVG) */
+	int made;           /* 1 once the PNG exists */
 };
 
 struct pb_plotset {
@@ -30,12 +38,17 @@ struct pb_plotset {
 };
 
 /*
- * Plan every plot for rows (DESIGN.md, plots/) and write its data file
- * <plotdir>/<name>.dat (whitespace separated; blocks separated by two blank
- * lines, each block opening with its quoted legend title).  0, or -1 with err.
+ * Plan every plot of analysis a (DESIGN.md, plots/) and write its data file
+ * under plotdir (whitespace separated; blocks separated by two blank lines,
+ * each block opening with its quoted legend title).  Per group with a
+ * worker sweep: time, speedup (with the fitted models), efficiency,
+ * counters and CPU time, set-up time; image pool against shm; across
+ * groups: speedup at the core count; the sleep experiments: dispatch
+ * overhead, process against pool over task lengths; chunk sweeps.
+ * 0, or -1 with err.
  */
-int pb_plots_prepare(const char *plotdir, const struct pb_sumrow *rows, size_t n, struct pb_plotset *set,
-		     char *err, size_t errlen);
+int pb_plots_prepare(const char *plotdir, const struct pb_analysis *a, struct pb_plotset *set, char *err,
+		     size_t errlen);
 void pb_plotset_free(struct pb_plotset *set);
 
 /*
