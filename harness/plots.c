@@ -1,10 +1,13 @@
 /* plots.c: the plots of a results directory: data files under plots/, rendered with gnuplot by the scripts in scripts/. */
 #include "report.h"
+#include "table.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,14 +62,17 @@ static int varying(const struct pb_sumrow *rows, const size_t *idx, size_t n, in
 /* A legend entry: the variant, then the fields in mask, with '"' replaced (it quotes the entry). */
 static void series_label(char *buf, size_t len, const struct pb_raw_row *k, int mask)
 {
+	char num[32];
 	size_t p = (size_t)snprintf(buf, len, "%s", k->variant);
 	if (is_serial(k))
 		mask &= ~(F_CHUNK | F_SCHED);
 #define ADD(...) do { if (p < len) p += (size_t)snprintf(buf + p, len - p, __VA_ARGS__); } while (0)
 	if (mask & F_WORKERS)
 		ADD(" j=%d", k->workers);
-	if (mask & F_SIZE)
-		ADD(" n=%llu", k->size);
+	if (mask & F_SIZE) {
+		pb_fmt_count(num, sizeof num, (double)k->size);
+		ADD(" n=%s", num);
+	}
 	if (mask & F_PARAMS)
 		ADD(" %s", k->params);
 	if (mask & F_TASKS)
@@ -171,8 +177,234 @@ static void put_num(FILE *f, double x)
 	fprintf(f, " %s", b);
 }
 
+/* ---- series and their styles ---- */
+
+/* A series: rows ord[first..first + n) of one legend entry. */
+struct series {
+	size_t first, n;
+	const char *variant;
+	char label[256];
+};
+
+#define MAX_SERIES 64
+
+/*
+ * Sort idx[0..m) into series (the variant and the fields in mask), points by
+ * x.  Returns the number of series (at most MAX_SERIES; the rest are left out).
+ */
+static int split_series(const struct pb_sumrow *rows, size_t *idx, size_t m, int mask,
+			double (*x)(const struct pb_sumrow *), struct series *s)
+{
+	struct order o = { rows, mask, x };
+	int ns = 0;
+	sort_idx(idx, m, &o);
+	for (size_t i = 0; i < m; i++) {
+		const struct pb_raw_row *k = &rows[idx[i]].key;
+		if (i == 0 || strcmp(k->variant, rows[idx[i - 1]].key.variant) != 0 || !agree(k, &rows[idx[i - 1]].key, mask)) {
+			if (ns == MAX_SERIES)
+				break;
+			s[ns].first = i;
+			s[ns].n = 0;
+			s[ns].variant = k->variant;
+			series_label(s[ns].label, sizeof s[ns].label, k, mask);
+			ns++;
+		}
+		s[ns - 1].n++;
+	}
+	return ns;
+}
+
+/*
+ * Colours, point types and dash patterns: every variant has its own when each
+ * series is a different variant (so a variant looks the same in every plot);
+ * otherwise series take them in turn.  Never the same colour twice in a plot:
+ * past the palette, colours are spread around the hue circle.
+ */
+static const char *const palette[] = {
+	"#000000", "#0072B2", "#E69F00", "#D55E00", "#009E73", "#CC79A7", "#8B4513", /* serial ... mpi */
+	"#56B4E9", "#999933", "#882255", "#44AA99", "#332288", "#AA4499", "#117733",
+	"#661100", "#6699CC", "#888888", "#DDCC77", "#CC6677", "#000080",
+};
+#define NPALETTE (sizeof palette / sizeof palette[0])
+static const int points[] = { 7, 5, 9, 11, 13, 15, 4, 6, 8, 10, 12, 14, 1, 2, 3 };
+static const int dashes[] = { 1, 1, 2, 4, 5, 3, 2 };
+
+/* Style slot k's colour into buf. */
+static void colour(int k, int total, char *buf, size_t len)
+{
+	if (k < (int)NPALETTE && total <= (int)NPALETTE) {
+		snprintf(buf, len, "%s", palette[k]);
+		return;
+	}
+	/* HSV with full saturation, value 0.8, hue spread evenly */
+	double h = 6.0 * k / total, v = 0.8, f = h - floor(h), p = 0, q = v * (1 - f), t = v * f;
+	double rgb[3];
+	switch ((int)h % 6) {
+	case 0: rgb[0] = v; rgb[1] = t; rgb[2] = p; break;
+	case 1: rgb[0] = q; rgb[1] = v; rgb[2] = p; break;
+	case 2: rgb[0] = p; rgb[1] = v; rgb[2] = t; break;
+	case 3: rgb[0] = p; rgb[1] = q; rgb[2] = v; break;
+	case 4: rgb[0] = t; rgb[1] = p; rgb[2] = v; break;
+	default: rgb[0] = v; rgb[1] = p; rgb[2] = q; break;
+	}
+	snprintf(buf, len, "#%02X%02X%02X", (int)(rgb[0] * 255), (int)(rgb[1] * 255), (int)(rgb[2] * 255));
+}
+
+/* The style slot of each series. */
+static void style_slots(const struct series *s, int ns, int *slot)
+{
+	int distinct = 1;
+	for (int i = 0; i < ns; i++)
+		for (int j = 0; j < i; j++)
+			distinct &= strcmp(s[i].variant, s[j].variant) != 0;
+	for (int i = 0; i < ns; i++) {
+		int r = pb_variant_rank(s[i].variant);
+		slot[i] = distinct && r < 7 ? r : i;
+	}
+	if (!distinct)
+		return;
+	/* variants beyond the seven known ones take the slots after them, never one in use */
+	int next = 7;
+	for (int i = 0; i < ns; i++)
+		if (pb_variant_rank(s[i].variant) >= 7)
+			slot[i] = next++;
+}
+
+/* Append "; name='w w w'" built by word(k) for the ns slots. */
+static void append_words(char *vars, size_t len, const char *name, const int *slot, int ns, int total, int kind)
+{
+	size_t p = strlen(vars);
+	p += (size_t)snprintf(vars + p, p < len ? len - p : 0, "; %s='", name);
+	for (int i = 0; i < ns && p < len; i++) {
+		char w[16];
+		if (kind == 0)
+			colour(slot[i], total, w, sizeof w);
+		else if (kind == 1)
+			snprintf(w, sizeof w, "%d", points[slot[i] % (int)(sizeof points / sizeof points[0])]);
+		else
+			snprintf(w, sizeof w, "%d", slot[i] < 7 ? dashes[slot[i]] : 1 + slot[i] % 5);
+		p += (size_t)snprintf(vars + p, len - p, "%s%s", i ? " " : "", w);
+	}
+	if (p < len)
+		snprintf(vars + p, len - p, "'");
+}
+
+/* "lcs='...'; pts='...'; dts='...'" for the series (prefix: "m" for the model lines' colours only). */
+static void style_vars(char *vars, size_t len, const struct series *s, int ns)
+{
+	int slot[MAX_SERIES], total = 0;
+	style_slots(s, ns, slot);
+	for (int i = 0; i < ns; i++)
+		if (slot[i] + 1 > total)
+			total = slot[i] + 1;
+	append_words(vars, len, "lcs", slot, ns, total, 0);
+	append_words(vars, len, "pts", slot, ns, total, 1);
+	append_words(vars, len, "dts", slot, ns, total, 2);
+}
+
+/* Append a formatted assignment list to vars. */
+static void vars_add(char *vars, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void vars_add(char *vars, size_t len, const char *fmt, ...)
+{
+	size_t p = strlen(vars);
+	va_list ap;
+	if (p >= len)
+		return;
+	if (p)
+		p += (size_t)snprintf(vars + p, len - p, "; ");
+	va_start(ap, fmt);
+	if (p < len)
+		vsnprintf(vars + p, len - p, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- ranges: padded, log where values span decades ---- */
+
+struct range {
+	double lo, hi; /* of the data; lo > 0 when every value is */
+	int any;
+};
+
+static void range_add(struct range *r, double v)
+{
+	if (!isfinite(v))
+		return;
+	if (!r->any || v < r->lo)
+		r->lo = v;
+	if (!r->any || v > r->hi)
+		r->hi = v;
+	r->any = 1;
+}
+
+/* "name_lo=...; name_hi=...; logname=0|1": log when every value is positive and they span 20x or more. */
+static void range_vars(char *vars, size_t len, const char *axis, const struct range *r, int force_log, int from_zero)
+{
+	char a[64], b[64];
+	int logscale = r->any && r->lo > 0 && (force_log || r->hi / r->lo >= 20);
+	double lo, hi;
+	if (!r->any) {
+		lo = 0;
+		hi = 1;
+	} else if (logscale) {
+		lo = r->lo / 1.35;
+		hi = r->hi * 1.35;
+	} else {
+		double pad = (r->hi - r->lo) * 0.08 + (r->hi > 0 ? r->hi * 0.02 : 1e-9);
+		lo = from_zero && r->lo >= 0 ? 0 : r->lo - pad;
+		hi = r->hi + pad;
+	}
+	pb_fmt_double(a, sizeof a, lo);
+	pb_fmt_double(b, sizeof b, hi);
+	vars_add(vars, len, "%slo=%s; %shi=%s; log%s=%d", axis, a, axis, b, axis, logscale);
+}
+
+/* ---- data files ---- */
+
+struct ctx {
+	const char *dir;
+	const struct pb_analysis *a;
+	const struct pb_sumrow *rows;
+	size_t n;
+	struct pb_plotset *set;
+	size_t *idx; /* scratch, n entries */
+	char *err;
+	size_t errlen;
+};
+
+static FILE *data_open(struct ctx *c, const char *name, const char *comment, const char *cols)
+{
+	char path[4400];
+	snprintf(path, sizeof path, "%s/%s.dat", c->dir, name);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		snprintf(c->err, c->errlen, "cannot write '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	fprintf(f, "# %s\n# columns: %s\n", comment, cols);
+	return f;
+}
+
+static int data_close(struct ctx *c, FILE *f, const char *name)
+{
+	if (pb_fclose(f) != 0) {
+		snprintf(c->err, c->errlen, "cannot write '%s/%s.dat': %s", c->dir, name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* A block's opening: two blank lines after the previous block, then its quoted title. */
+static void block(FILE *f, int *nblocks, const char *title)
+{
+	fprintf(f, "%s\"%s\"\n", *nblocks ? "\n\n" : "", title);
+	(*nblocks)++;
+}
+
 /* Columns of one point of a data file. */
 typedef void (*point_fn)(FILE *f, const struct pb_sumrow *r);
+
+static const char scaling_cols[] = "workers median_s ci_lo_s ci_hi_s speedup speedup_lo speedup_hi efficiency "
+				   "efficiency_lo efficiency_hi setup_s cpu_s";
 
 static void pt_scaling(FILE *f, const struct pb_sumrow *r)
 {
@@ -187,10 +419,9 @@ static void pt_scaling(FILE *f, const struct pb_sumrow *r)
 	put_num(f, r->has_speedup ? r->efficiency : NAN);
 	put_num(f, r->st.ci_hi > 0 ? ref / r->st.ci_hi / r->key.workers : NAN);
 	put_num(f, r->st.ci_lo > 0 ? ref / r->st.ci_lo / r->key.workers : NAN);
+	put_num(f, r->setup_s);
+	put_num(f, r->user_s + r->sys_s);
 }
-
-static const char scaling_cols[] =
-	"workers median_s ci_lo_s ci_hi_s speedup speedup_lo speedup_hi efficiency efficiency_lo efficiency_hi";
 
 static void pt_chunk(FILE *f, const struct pb_sumrow *r)
 {
@@ -198,16 +429,6 @@ static void pt_chunk(FILE *f, const struct pb_sumrow *r)
 	put_num(f, r->st.median);
 	put_num(f, r->st.ci_lo);
 	put_num(f, r->st.ci_hi);
-}
-
-static void pt_dispatch(FILE *f, const struct pb_sumrow *r)
-{
-	double t = r->key.tasks ? (double)r->key.tasks : NAN;
-	double ideal = pb_sleep_ideal_s(r->key.size, r->key.tasks, r->key.workers, sleep_ms(&r->key));
-	put_num(f, r->key.workers);
-	put_num(f, (r->st.median - ideal) / t * 1e6);
-	put_num(f, (r->st.ci_lo - ideal) / t * 1e6);
-	put_num(f, (r->st.ci_hi - ideal) / t * 1e6);
 }
 
 static void pt_tasklen(FILE *f, const struct pb_sumrow *r)
@@ -220,42 +441,20 @@ static void pt_tasklen(FILE *f, const struct pb_sumrow *r)
 	put_num(f, r->st.ci_hi / rounds * 1e3);
 }
 
-/*
- * Write rows idx[0..n) as a data file: one block per series (rows agreeing
- * on the variant and the fields in series_mask), points sorted by x.
- * Returns the number of series, or -1 with err.
- */
-static int write_series(const char *path, const char *comment, const char *cols, const struct pb_sumrow *rows,
-			size_t *idx, size_t n, int series_mask, double (*x)(const struct pb_sumrow *), point_fn pt,
-			char *err, size_t errlen)
+/* The series' points, one block each. */
+static void write_blocks(FILE *f, int *nb, const struct pb_sumrow *rows, const size_t *idx, const struct series *s,
+			 int ns, point_fn pt)
 {
-	struct order o = { rows, series_mask, x };
-	sort_idx(idx, n, &o);
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	fprintf(f, "# %s\n# columns: %s\n", comment, cols);
-	int nseries = 0;
-	for (size_t i = 0; i < n; i++) {
-		const struct pb_raw_row *k = &rows[idx[i]].key;
-		if (i == 0 || strcmp(k->variant, rows[idx[i - 1]].key.variant) != 0 ||
-		    !agree(k, &rows[idx[i - 1]].key, series_mask)) {
-			char label[256];
-			series_label(label, sizeof label, k, series_mask);
-			fprintf(f, "%s\"%s\"\n", nseries ? "\n\n" : "", label);
-			nseries++;
+	for (int i = 0; i < ns; i++) {
+		block(f, nb, s[i].label);
+		for (size_t j = s[i].first; j < s[i].first + s[i].n; j++) {
+			pt(f, &rows[idx[j]]);
+			fputc('\n', f);
 		}
-		pt(f, &rows[idx[i]]);
-		fputc('\n', f);
 	}
-	if (pb_fclose(f) != 0) {
-		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-		return -1;
-	}
-	return nseries;
 }
+
+/* ---- names and titles ---- */
 
 /* Replace every character but [A-Za-z0-9.+-] by '_' (for file names). */
 static void sanitize(char *s)
@@ -266,14 +465,15 @@ static void sanitize(char *s)
 			*s = '_';
 }
 
-static struct pb_plot *add_plot(struct pb_plotset *set, const char *name, const char *script, const char *section,
-				char *err, size_t errlen)
+static struct pb_plot *add_plot(struct ctx *c, const char *name, const char *script, const char *section,
+				long group)
 {
+	struct pb_plotset *set = c->set;
 	if (set->n == set->cap) {
 		size_t nc = set->cap ? set->cap * 2 : 16;
 		struct pb_plot *np = realloc(set->plots, nc * sizeof *np);
 		if (!np) {
-			snprintf(err, errlen, "out of memory");
+			snprintf(c->err, c->errlen, "out of memory");
 			return NULL;
 		}
 		set->plots = np;
@@ -284,6 +484,7 @@ static struct pb_plot *add_plot(struct pb_plotset *set, const char *name, const 
 	snprintf(p->name, sizeof p->name, "%s", name);
 	snprintf(p->script, sizeof p->script, "%s", script);
 	snprintf(p->section, sizeof p->section, "%s", section);
+	p->group = group;
 	return p;
 }
 
@@ -330,23 +531,49 @@ static void group_slug(char *buf, size_t len, const struct pb_plotset *set, cons
 		snprintf(buf, len, "%.100s%.45s-%d", base, more, i);
 }
 
-/* "pi n=1000000 method=trial" plus the fields in mask ("T=64 c=1 static bind=none"). */
-static void group_title(char *buf, size_t len, const struct pb_raw_row *k, int mask)
+/* The decomposition as a subtitle: "64 tasks, chunk 1, static, bind none" (the fields in mask). */
+static void decomposition(char *buf, size_t len, const struct pb_raw_row *k, int mask)
 {
-	size_t p = (size_t)snprintf(buf, len, "%s n=%llu%s%s", k->workload, k->size, k->params[0] ? " " : "",
-				    k->params);
+	char t[32];
+	size_t p = 0;
+	buf[0] = '\0';
 #define ADD(...) do { if (p < len) p += (size_t)snprintf(buf + p, len - p, __VA_ARGS__); } while (0)
 	if (mask & F_WORKERS)
-		ADD(", %d workers", k->workers);
-	if (mask & F_TASKS)
-		ADD(", %llu tasks", k->tasks);
+		ADD("%d workers", k->workers);
+	if (mask & F_TASKS) {
+		pb_fmt_count(t, sizeof t, (double)k->tasks);
+		ADD("%s%s tasks", p ? ", " : "", t);
+	}
 	if (mask & F_CHUNK)
-		ADD(", chunk %llu", k->chunk);
+		ADD("%schunk %llu", p ? ", " : "", k->chunk);
 	if (mask & F_SCHED)
-		ADD(", %s", k->schedule);
-	if ((mask & F_BIND) && strcmp(k->bind, "none") != 0)
-		ADD(", bind %s", k->bind);
+		ADD("%s%s", p ? ", " : "", k->schedule);
+	if (mask & F_BIND)
+		ADD("%sbind %s", p ? ", " : "", k->bind);
 #undef ADD
+}
+
+/* A title that fits the image: at most 78 columns, cut with '…'. */
+static void fit_title(char *dst, size_t len, const char *src)
+{
+	if (pb_text_width(src) <= 78) {
+		pb_textf(dst, len, "%s", src);
+		return;
+	}
+	size_t cols = 0, i = 0;
+	while (src[i] && cols < 77) {
+		i++;
+		while (((unsigned char)src[i] & 0xC0) == 0x80)
+			i++;
+		cols++;
+	}
+	snprintf(dst, len, "%.*s…", (int)i, src);
+}
+
+static void plot_titles(struct pb_plot *p, const char *title, const char *subtitle)
+{
+	fit_title(p->title, sizeof p->title, title);
+	fit_title(p->subtitle, sizeof p->subtitle, subtitle);
 }
 
 static size_t distinct_x(const struct pb_sumrow *rows, const size_t *idx, size_t n, double (*x)(const struct pb_sumrow *))
@@ -370,111 +597,337 @@ static int has_variant(const struct pb_sumrow *rows, const size_t *idx, size_t n
 	return 0;
 }
 
-struct ctx {
-	const char *dir;
-	const struct pb_sumrow *rows;
-	size_t n;
-	struct pb_plotset *set;
-	size_t *idx; /* scratch, n entries */
-	char *err;
-	size_t errlen;
-};
-
-/* Write the data file for one plot family and add its plots; 0 or -1. */
-static int emit(struct ctx *c, const char *name, const char *comment, const char *cols, size_t *idx, size_t n,
-		int series_mask, double (*x)(const struct pb_sumrow *), point_fn pt, const char *section,
-		const char *const *scripts, const char *const *titles, const char *const *suffixes)
+/* "xtl='1 2 4'": tic marks at the x values measured, when there are at most 12 (else gnuplot's own). */
+static void xtics_var(char *vars, size_t len, const struct pb_sumrow *rows, const size_t *idx, size_t m,
+		      double (*x)(const struct pb_sumrow *))
 {
-	char path[4096];
-	snprintf(path, sizeof path, "%s/%s.dat", c->dir, name);
-	int ns = write_series(path, comment, cols, c->rows, idx, n, series_mask, x, pt, c->err, c->errlen);
-	if (ns < 0)
-		return -1;
-	for (int i = 0; scripts[i]; i++) {
-		char pname[200];
-		snprintf(pname, sizeof pname, "%s%s", name, suffixes[i]);
-		struct pb_plot *p = add_plot(c->set, pname, scripts[i], section, c->err, c->errlen);
-		if (!p)
-			return -1;
-		pb_textf(p->title, sizeof p->title, "%s", titles[i]);
-		snprintf(p->vars, sizeof p->vars, "datafile='%s.dat'; nseries=%d", name, ns);
+	double xs[12];
+	int nx = 0;
+	for (size_t j = 0; j < m; j++) {
+		double v = x(&rows[idx[j]]);
+		int q;
+		for (q = 0; q < nx && xs[q] != v; q++)
+			;
+		if (q < nx)
+			continue;
+		if (nx == 12)
+			return;
+		xs[nx++] = v;
 	}
+	for (int a = 1; a < nx; a++)
+		for (int b = a; b > 0 && xs[b - 1] > xs[b]; b--) {
+			double t = xs[b];
+			xs[b] = xs[b - 1];
+			xs[b - 1] = t;
+		}
+	char tl[256] = "", num[32];
+	for (int q = 0; q < nx; q++) {
+		pb_fmt_double(num, sizeof num, xs[q]);
+		snprintf(tl + strlen(tl), sizeof tl - strlen(tl), "%s%s", q ? " " : "", num);
+	}
+	vars_add(vars, len, "xtl='%s'", tl);
+}
+
+/* ---- per group: time, speedup with the fits, efficiency, set-up, counters ---- */
+
+/* The model curves of the group's fitted sweeps as blocks (speedup over the serial median); their count. */
+static int model_blocks(struct ctx *c, FILE *f, int *nb, const struct pb_group *g, const struct series *s, int ns,
+			double xlo, double xhi, char *vars, size_t vlen)
+{
+	const struct pb_analysis *a = c->a;
+	int nm = 0, slot[MAX_SERIES], total = 0, mslot[MAX_SERIES];
+	style_slots(s, ns, slot);
+	for (int i = 0; i < ns; i++)
+		if (slot[i] + 1 > total)
+			total = slot[i] + 1;
+	if (!g->serial)
+		return 0;
+	for (size_t w = g->first_sweep; w < g->first_sweep + g->nsweeps; w++) {
+		const struct pb_sweep *sw = &a->sweeps[w];
+		const struct pb_fit *fit = sw->has_usl ? &sw->usl : sw->has_amdahl ? &sw->amdahl : NULL;
+		int si = -1;
+		for (int i = 0; i < ns; i++)
+			if (strcmp(s[i].variant, sw->variant) == 0)
+				si = i;
+		if (!fit || si < 0 || nm == MAX_SERIES)
+			continue;
+		char title[128];
+		snprintf(title, sizeof title, "%s %s", sw->variant, pb_fit_model_name(fit->model));
+		block(f, nb, title);
+		for (int k = 0; k <= 48; k++) {
+			double p = xlo * pow(xhi / xlo, k / 48.0);
+			put_num(f, p);
+			put_num(f, g->serial->st.median / pb_fit_time(fit, p));
+			fputc('\n', f);
+		}
+		mslot[nm++] = slot[si];
+	}
+	if (nm)
+		append_words(vars, vlen, "mlcs", mslot, nm, total, 0);
+	return nm;
+}
+
+/* The ideal makespan ceil(T/P) x ms of a sleep group, at the group's worker counts, as a block. */
+static int ideal_block(FILE *f, int *nb, const struct pb_sumrow *rows, const size_t *idx, size_t m,
+		       struct range *yr)
+{
+	const struct pb_raw_row *k = &rows[idx[0]].key;
+	double ms = sleep_ms(k);
+	if (!(ms > 0))
+		return 0;
+	int ws[256], nw = 0;
+	for (size_t i = 0; i < m && nw < 256; i++) {
+		int w = rows[idx[i]].key.workers, j;
+		for (j = 0; j < nw && ws[j] != w; j++)
+			;
+		if (j == nw)
+			ws[nw++] = w;
+	}
+	for (int a = 1; a < nw; a++)
+		for (int b = a; b > 0 && ws[b - 1] > ws[b]; b--) {
+			int t = ws[b];
+			ws[b] = ws[b - 1];
+			ws[b - 1] = t;
+		}
+	block(f, nb, "ideal ceil(T/P)·ms");
+	for (int i = 0; i < nw; i++) {
+		double t = pb_sleep_ideal_s(k->size, k->tasks, ws[i], ms);
+		put_num(f, ws[i]);
+		put_num(f, t);
+		fputc('\n', f);
+		range_add(yr, t);
+	}
+	return 1;
+}
+
+/* The counters' events of rows idx[0..m), in order of first appearance (task-clock duplicates the CPU time). */
+static int group_events(const struct pb_sumrow *rows, const size_t *idx, size_t m, const char **ev, int max)
+{
+	int ne = 0;
+	for (size_t i = 0; i < m; i++)
+		for (int e = 0; e < rows[idx[i]].nctr; e++) {
+			const char *name = rows[idx[i]].ctr_event[e];
+			int k;
+			if (strcmp(name, "task-clock-ns") == 0)
+				continue;
+			for (k = 0; k < ne && strcmp(ev[k], name) != 0; k++)
+				;
+			if (k == ne && ne < max)
+				ev[ne++] = name;
+		}
+	return ne;
+}
+
+static double counter_of(const struct pb_sumrow *r, const char *event)
+{
+	for (int e = 0; e < r->nctr; e++)
+		if (strcmp(r->ctr_event[e], event) == 0)
+			return r->ctr_median[e];
+	return NAN;
+}
+
+/* The counters plot: CPU time and each event against workers, one panel each. */
+static int plot_counters(struct ctx *c, long g, const char *slug, const char *title, const char *sub, size_t *idx,
+			 size_t m, const struct series *s, int ns, const char *xvars)
+{
+	const char *ev[5];
+	int ne = group_events(c->rows, idx, m, ev, 5);
+	char name[200], cols[512] = "workers cpu_s", names[512] = "CPU time per run", logs[64] = "", t[400];
+	snprintf(name, sizeof name, "%s-counters", slug);
+	for (int e = 0; e < ne; e++) {
+		size_t l = strlen(cols);
+		snprintf(cols + l, sizeof cols - l, " %s", ev[e]);
+	}
+	FILE *f = data_open(c, name, "CPU time (user + sys) and counters per run, medians, one block per series", cols);
+	if (!f)
+		return -1;
+	int nb = 0;
+	for (int i = 0; i < ns; i++) {
+		block(f, &nb, s[i].label);
+		for (size_t j = s[i].first; j < s[i].first + s[i].n; j++) {
+			const struct pb_sumrow *r = &c->rows[idx[j]];
+			put_num(f, r->key.workers);
+			put_num(f, r->user_s + r->sys_s);
+			for (int e = 0; e < ne; e++)
+				put_num(f, counter_of(r, ev[e]));
+			fputc('\n', f);
+		}
+	}
+	if (data_close(c, f, name) != 0)
+		return -1;
+	/* per panel: log y where its values are positive and span 20x */
+	for (int p = 0; p <= ne; p++) {
+		struct range yr = { 0 };
+		for (size_t j = 0; j < m; j++) {
+			const struct pb_sumrow *r = &c->rows[idx[j]];
+			range_add(&yr, p == 0 ? r->user_s + r->sys_s : counter_of(r, ev[p - 1]));
+		}
+		size_t l = strlen(logs);
+		snprintf(logs + l, sizeof logs - l, "%s%d", p ? " " : "", yr.any && yr.lo > 0 && yr.hi / yr.lo >= 20);
+	}
+	for (int e = 0; e < ne; e++) {
+		size_t l = strlen(names);
+		snprintf(names + l, sizeof names - l, "|%s per run", ev[e]);
+	}
+	struct pb_plot *pl = add_plot(c, name, "counters.gp", "group", g);
+	if (!pl)
+		return -1;
+	pb_textf(t, sizeof t, "%s: CPU time and counters", title);
+	plot_titles(pl, t, sub);
+	pl->nseries = ns;
+	snprintf(pl->vars, sizeof pl->vars, "datafile='%s.dat'; nseries=%d; npanels=%d; panelnames='%s'; panellogs='%s'; %s",
+		 name, ns, ne + 1, names, logs, xvars);
+	style_vars(pl->vars, sizeof pl->vars, s, ns);
 	return 0;
 }
 
-/* Per workload: time, speedup, efficiency against workers; image pool against shm. */
-static int plan_scaling(struct ctx *c)
+/* One scaling plot of the group's data file: script, title, y range. */
+static int scaling_plot(struct ctx *c, long g, const char *file, const char *kind, const char *script,
+			const char *title, const char *sub, int ns, const struct series *s, const char *more)
 {
-	const int key = F_ALL & ~F_WORKERS;
-	char *done = calloc(c->n ? c->n : 1, 1);
-	size_t *sub = malloc((c->n ? c->n : 1) * sizeof *sub);
-	int rc = -1;
-	if (!done || !sub) {
-		snprintf(c->err, c->errlen, "out of memory");
-		goto out;
-	}
-	for (size_t i = 0; i < c->n; i++) {
-		if (done[i])
-			continue;
-		size_t m = 0;
-		for (size_t j = i; j < c->n; j++)
-			if (!done[j] && agree(&c->rows[i].key, &c->rows[j].key, key)) {
-				done[j] = 1;
-				c->idx[m++] = j;
-			}
-		if (distinct_x(c->rows, c->idx, m, x_workers) < 2)
-			continue;
-		const struct pb_raw_row *k = &c->rows[i].key;
-		/* a group of another schedule or chunk still shows its serial reference */
-		if (!has_variant(c->rows, c->idx, m, "serial"))
-			for (size_t j = 0; j < c->n; j++)
-				if (is_serial(&c->rows[j].key) && agree(k, &c->rows[j].key, F_SIZE | F_PARAMS | F_TASKS | F_BIND))
-					c->idx[m++] = j;
-		char slug[160], title[300], t1[400], t2[400], t3[400], comment[400];
-		group_slug(slug, sizeof slug, c->set, k, F_TASKS | F_CHUNK | F_SCHED | F_BIND, "");
-		group_title(title, sizeof title, k, F_TASKS | F_CHUNK | F_SCHED | F_BIND);
-		snprintf(t1, sizeof t1, "%s: median time", title);
-		snprintf(t2, sizeof t2, "%s: speedup over serial", title);
-		snprintf(t3, sizeof t3, "%s: parallel efficiency", title);
-		snprintf(comment, sizeof comment, "%s: one block per variant", title);
-		int any_speedup = 0;
-		for (size_t j = 0; j < m; j++)
-			any_speedup |= c->rows[c->idx[j]].has_speedup;
-		const char *scripts[] = { "time.gp", "speedup.gp", "efficiency.gp", NULL };
-		const char *titles[] = { t1, t2, t3 };
-		const char *suffixes[] = { "-time", "-speedup", "-efficiency" };
-		if (!any_speedup)
-			scripts[1] = NULL;
-		char name[200];
-		snprintf(name, sizeof name, "%s", slug);
-		if (emit(c, name, comment, scaling_cols, c->idx, m, 0, x_workers, pt_scaling, k->workload, scripts,
-			 titles, suffixes))
-			goto out;
-		if (strcmp(k->workload, "image") == 0 && has_variant(c->rows, c->idx, m, "pool") &&
-		    has_variant(c->rows, c->idx, m, "shm")) {
-			size_t ms = 0;
-			for (size_t j = 0; j < m; j++)
-				if (strcmp(c->rows[c->idx[j]].key.variant, "pool") == 0 ||
-				    strcmp(c->rows[c->idx[j]].key.variant, "shm") == 0)
-					sub[ms++] = c->idx[j];
-			const char *s2[] = { "time.gp", NULL };
-			snprintf(t1, sizeof t1, "%s: pool (pipes, copies) against shm (shared memory)", title);
-			const char *ti2[] = { t1 };
-			const char *su2[] = { "" };
-			snprintf(name, sizeof name, "%s-pool-shm", slug);
-			if (emit(c, name, "image: pool against shm", scaling_cols, sub, ms, 0, x_workers, pt_scaling,
-				 k->workload, s2, ti2, su2))
-				goto out;
-		}
-	}
-	rc = 0;
-out:
-	free(done);
-	free(sub);
-	return rc;
+	char name[200];
+	snprintf(name, sizeof name, "%s-%s", file, kind);
+	struct pb_plot *p = add_plot(c, name, script, "group", g);
+	if (!p)
+		return -1;
+	plot_titles(p, title, sub);
+	p->nseries = ns;
+	snprintf(p->vars, sizeof p->vars, "datafile='%s.dat'; nseries=%d; %s", file, ns, more);
+	style_vars(p->vars, sizeof p->vars, s, ns);
+	return 0;
 }
 
-/* Schedule and chunk sweeps: time against chunk, one line per variant and schedule. */
+/* Every plot of group g: time (with sleep's ideal), speedup (with the fits), efficiency, set-up, counters. */
+static int plan_group(struct ctx *c, size_t g)
+{
+	const struct pb_group *gr = &c->a->groups[g];
+	size_t m = gr->n;
+	memcpy(c->idx, gr->idx, m * sizeof *c->idx);
+	if (gr->nsweeps == 0)
+		return 0; /* no parallel variant at two worker counts or more: nothing scales here */
+	const struct pb_raw_row *k = NULL;
+	for (size_t j = 0; j < m && !k; j++)
+		if (!is_serial(&c->rows[c->idx[j]].key))
+			k = &c->rows[c->idx[j]].key;
+	if (!k)
+		k = &c->rows[c->idx[0]].key;
+	struct series s[MAX_SERIES];
+	int ns = split_series(c->rows, c->idx, m, 0, x_workers, s);
+	char slug[160], problem[PB_PARAMS_MAX + 64], sub[256], t[600], xv[256] = "", more[PB_PLOT_MAXVARS];
+	group_slug(slug, sizeof slug, c->set, k, F_TASKS | F_CHUNK | F_SCHED | F_BIND, "");
+	pb_problem_label(k, problem, sizeof problem);
+	decomposition(sub, sizeof sub, k, F_TASKS | F_CHUNK | F_SCHED | F_BIND);
+	if (is_serial(k))
+		decomposition(sub, sizeof sub, k, F_TASKS | F_BIND);
+
+	struct range xr = { 0 }, tr = { 0 }, sr = { 0 }, er = { 0 }, ur = { 0 };
+	for (size_t j = 0; j < m; j++) {
+		const struct pb_sumrow *r = &c->rows[c->idx[j]];
+		range_add(&xr, r->key.workers);
+		range_add(&tr, r->st.ci_lo);
+		range_add(&tr, r->st.ci_hi);
+		range_add(&tr, r->st.median);
+		if (r->has_speedup && r->st.ci_lo > 0 && r->st.ci_hi > 0) {
+			range_add(&sr, r->serial_median / r->st.ci_hi);
+			range_add(&sr, r->serial_median / r->st.ci_lo);
+			range_add(&er, r->serial_median / r->st.ci_hi / r->key.workers);
+			range_add(&er, r->serial_median / r->st.ci_lo / r->key.workers);
+		}
+		range_add(&ur, r->setup_s);
+	}
+	range_add(&sr, 1);
+	range_add(&sr, xr.hi); /* the ideal line reaches the largest count */
+	range_add(&er, 1);
+	range_vars(xv, sizeof xv, "x", &xr, 1, 0);
+	vars_add(xv, sizeof xv, "cores=%d", c->a->cores);
+	xtics_var(xv, sizeof xv, c->rows, c->idx, m, x_workers);
+
+	FILE *f = data_open(c, slug, problem, scaling_cols);
+	if (!f)
+		return -1;
+	int nb = 0;
+	write_blocks(f, &nb, c->rows, c->idx, s, ns, pt_scaling);
+	int nideal = ideal_block(f, &nb, c->rows, c->idx, m, &tr);
+	more[0] = '\0';
+	vars_add(more, sizeof more, "%s; nideal=%d", xv, nideal);
+	range_vars(more, sizeof more, "y", &tr, 0, 1);
+	pb_textf(t, sizeof t, "%s: median time", problem);
+	if (scaling_plot(c, (long)g, slug, "time", "time.gp", t, sub, ns, s, more) != 0)
+		goto fail;
+	int any_speedup = 0;
+	for (size_t j = 0; j < m; j++)
+		any_speedup |= c->rows[c->idx[j]].has_speedup;
+	if (any_speedup) {
+		char mv[PB_PLOT_MAXVARS] = "";
+		int nmodel = model_blocks(c, f, &nb, gr, s, ns, xr.lo, xr.hi, mv, sizeof mv);
+		more[0] = '\0';
+		vars_add(more, sizeof more, "%s; nideal=%d; nmodel=%d%s", xv, nideal, nmodel, mv);
+		range_vars(more, sizeof more, "y", &sr, 1, 0);
+		pb_textf(t, sizeof t, "%s: speedup over serial", problem);
+		if (scaling_plot(c, (long)g, slug, "speedup", "speedup.gp", t, sub, ns, s, more) != 0)
+			goto fail;
+		more[0] = '\0';
+		vars_add(more, sizeof more, "%s", xv);
+		range_vars(more, sizeof more, "y", &er, 0, 1);
+		pb_textf(t, sizeof t, "%s: parallel efficiency", problem);
+		if (scaling_plot(c, (long)g, slug, "efficiency", "efficiency.gp", t, sub, ns, s, more) != 0)
+			goto fail;
+	}
+	if (data_close(c, f, slug) != 0)
+		return -1;
+	f = NULL;
+	more[0] = '\0';
+	vars_add(more, sizeof more, "%s", xv);
+	range_vars(more, sizeof more, "y", &ur, 0, 1);
+	pb_textf(t, sizeof t, "%s: set-up time", problem);
+	if (scaling_plot(c, (long)g, slug, "setup", "setup.gp", t, sub, ns, s, more) != 0)
+		return -1;
+	if (plot_counters(c, (long)g, slug, problem, sub, c->idx, m, s, ns, xv) != 0)
+		return -1;
+
+	/* image: pool (copies through pipes) against shm (shared memory) */
+	if (strcmp(k->workload, "image") == 0 && has_variant(c->rows, c->idx, m, "pool") &&
+	    has_variant(c->rows, c->idx, m, "shm")) {
+		size_t ms = 0, pick[256];
+		for (size_t j = 0; j < m && ms < 256; j++)
+			if (strcmp(c->rows[c->idx[j]].key.variant, "pool") == 0 ||
+			    strcmp(c->rows[c->idx[j]].key.variant, "shm") == 0)
+				pick[ms++] = c->idx[j];
+		struct series s2[MAX_SERIES];
+		int ns2 = split_series(c->rows, pick, ms, 0, x_workers, s2);
+		char name[200];
+		struct range tr2 = { 0 };
+		for (size_t j = 0; j < ms; j++) {
+			range_add(&tr2, c->rows[pick[j]].st.ci_lo);
+			range_add(&tr2, c->rows[pick[j]].st.ci_hi);
+		}
+		snprintf(name, sizeof name, "%s-pool-shm", slug);
+		FILE *f2 = data_open(c, name, "image: pool against shm", scaling_cols);
+		if (!f2)
+			return -1;
+		int nb2 = 0;
+		write_blocks(f2, &nb2, c->rows, pick, s2, ns2, pt_scaling);
+		if (data_close(c, f2, name) != 0)
+			return -1;
+		struct pb_plot *p = add_plot(c, name, "time.gp", "group", (long)g);
+		if (!p)
+			return -1;
+		pb_textf(t, sizeof t, "%s: pool (copies through pipes) against shm (shared)", problem);
+		plot_titles(p, t, sub);
+		p->nseries = ns2;
+		snprintf(p->vars, sizeof p->vars, "datafile='%s.dat'; nseries=%d; nideal=0; %s", name, ns2, xv);
+		range_vars(p->vars, sizeof p->vars, "y", &tr2, 0, 1);
+		style_vars(p->vars, sizeof p->vars, s2, ns2);
+	}
+	return 0;
+fail:
+	if (f)
+		fclose(f);
+	return -1;
+}
+
+/* ---- chunk sweeps ---- */
+
 static int plan_chunks(struct ctx *c)
 {
 	const int key = F_SIZE | F_PARAMS | F_WORKERS | F_TASKS | F_BIND;
@@ -485,28 +938,49 @@ static int plan_chunks(struct ctx *c)
 	}
 	int rc = -1;
 	for (size_t i = 0; i < c->n; i++) {
-		if (done[i])
+		if (done[i] || is_serial(&c->rows[i].key))
 			continue;
 		size_t m = 0;
 		for (size_t j = i; j < c->n; j++)
-			if (!done[j] && agree(&c->rows[i].key, &c->rows[j].key, key)) {
+			if (!done[j] && !is_serial(&c->rows[j].key) && agree(&c->rows[i].key, &c->rows[j].key, key)) {
 				done[j] = 1;
 				c->idx[m++] = j;
 			}
 		if (distinct_x(c->rows, c->idx, m, x_chunk) < 2)
 			continue;
 		const struct pb_raw_row *k = &c->rows[i].key;
-		char kind[32], name[160], title[300], t1[400];
+		char kind[32], name[160], problem[PB_PARAMS_MAX + 64], t[600], sub[256];
 		snprintf(kind, sizeof kind, "-chunks-j%d", k->workers);
 		group_slug(name, sizeof name, c->set, k, F_TASKS | F_BIND, kind);
-		group_title(title, sizeof title, k, F_WORKERS | F_TASKS | F_BIND);
-		snprintf(t1, sizeof t1, "%s: time against chunk size", title);
-		const char *scripts[] = { "chunk.gp", NULL };
-		const char *titles[] = { t1 };
-		const char *suffixes[] = { "" };
-		if (emit(c, name, t1, "chunk median_s ci_lo_s ci_hi_s", c->idx, m, F_SCHED, x_chunk, pt_chunk,
-			 k->workload, scripts, titles, suffixes))
+		pb_problem_label(k, problem, sizeof problem);
+		decomposition(sub, sizeof sub, k, F_WORKERS | F_TASKS | F_BIND);
+		struct series s[MAX_SERIES];
+		int ns = split_series(c->rows, c->idx, m, varying(c->rows, c->idx, m, F_SCHED), x_chunk, s);
+		struct range xr = { 0 }, yr = { 0 };
+		for (size_t j = 0; j < m; j++) {
+			range_add(&xr, (double)c->rows[c->idx[j]].key.chunk);
+			range_add(&yr, c->rows[c->idx[j]].st.ci_lo);
+			range_add(&yr, c->rows[c->idx[j]].st.ci_hi);
+		}
+		FILE *f = data_open(c, name, "median time against chunk size, one block per variant and schedule",
+				    "chunk median_s ci_lo_s ci_hi_s");
+		if (!f)
 			goto out;
+		int nb = 0;
+		write_blocks(f, &nb, c->rows, c->idx, s, ns, pt_chunk);
+		if (data_close(c, f, name) != 0)
+			goto out;
+		struct pb_plot *p = add_plot(c, name, "chunk.gp", "overheads", -1);
+		if (!p)
+			goto out;
+		pb_textf(t, sizeof t, "%s: time against chunk size", problem);
+		plot_titles(p, t, sub);
+		p->nseries = ns;
+		snprintf(p->vars, sizeof p->vars, "datafile='%s.dat'; nseries=%d", name, ns);
+		range_vars(p->vars, sizeof p->vars, "x", &xr, 1, 0);
+		xtics_var(p->vars, sizeof p->vars, c->rows, c->idx, m, x_chunk);
+		range_vars(p->vars, sizeof p->vars, "y", &yr, 0, 1);
+		style_vars(p->vars, sizeof p->vars, s, ns);
 	}
 	rc = 0;
 out:
@@ -514,166 +988,319 @@ out:
 	return rc;
 }
 
-/* Sleep with ms=0: per-task dispatch overhead; sleep at several ms: process against pool. */
-static int plan_sleep(struct ctx *c)
+/* ---- the sleep experiments ---- */
+
+/* Dispatch overhead: empty tasks (ms=0) handed out one at a time, per task, as bars per variant and workers. */
+static int plan_dispatch(struct ctx *c)
 {
+	const char *vars[16];
+	int nv = 0, ws[16], nw = 0;
 	size_t m = 0;
-	for (size_t i = 0; i < c->n; i++)
-		if (sleep_ms(&c->rows[i].key) == 0 && c->rows[i].key.tasks)
-			c->idx[m++] = i;
-	if (m) {
-		int mask = varying(c->rows, c->idx, m, F_SIZE | F_PARAMS | F_TASKS | F_CHUNK | F_SCHED | F_BIND);
-		const char *scripts[] = { "dispatch.gp", NULL };
-		const char *titles[] = { "dispatch overhead per task (sleep ms=0)" };
-		const char *suffixes[] = { "" };
-		if (emit(c, "dispatch", "sleep ms=0: (median - ideal) / tasks, microseconds",
-			 "workers overhead_us ci_lo_us ci_hi_us", c->idx, m, mask, x_workers, pt_dispatch, "overheads",
-			 scripts, titles, suffixes))
-			return -1;
-	}
-	m = 0;
 	for (size_t i = 0; i < c->n; i++) {
-		const struct pb_sumrow *r = &c->rows[i];
-		if (pb_sleep_task_ms(&r->key) > 0 &&
-		    (strcmp(r->key.variant, "process") == 0 || strcmp(r->key.variant, "pool") == 0))
-			c->idx[m++] = i;
+		const struct pb_raw_row *k = &c->rows[i].key;
+		if (sleep_ms(k) != 0 || !k->tasks || (k->chunk != 1 && !is_serial(k)) || !c->rows[i].verified)
+			continue;
+		c->idx[m++] = i;
+		int v, w;
+		for (v = 0; v < nv && strcmp(vars[v], k->variant) != 0; v++)
+			;
+		if (v == nv && nv < 16)
+			vars[nv++] = k->variant;
+		for (w = 0; w < nw && ws[w] != k->workers; w++)
+			;
+		if (w == nw && nw < 16)
+			ws[nw++] = k->workers;
 	}
-	if (m && distinct_x(c->rows, c->idx, m, x_task_ms) >= 2) {
-		int mask = F_WORKERS | varying(c->rows, c->idx, m, F_SIZE | F_TASKS | F_CHUNK | F_SCHED | F_BIND);
-		const char *scripts[] = { "tasklen.gp", NULL };
-		const char *titles[] = { "process per task against pool: time per task against task length" };
-		const char *suffixes[] = { "" };
-		if (emit(c, "tasklen", "sleep: median / ceil(tasks / workers), milliseconds, against the task length",
-			 "task_ms time_per_task_ms ci_lo_ms ci_hi_ms", c->idx, m, mask, x_task_ms, pt_tasklen, "overheads", scripts,
-			 titles, suffixes))
-			return -1;
+	if (!m)
+		return 0;
+	for (int a = 1; a < nv; a++)
+		for (int b = a; b > 0 && pb_variant_rank(vars[b - 1]) > pb_variant_rank(vars[b]); b--) {
+			const char *t = vars[b];
+			vars[b] = vars[b - 1];
+			vars[b - 1] = t;
+		}
+	for (int a = 1; a < nw; a++)
+		for (int b = a; b > 0 && ws[b - 1] > ws[b]; b--) {
+			int t = ws[b];
+			ws[b] = ws[b - 1];
+			ws[b - 1] = t;
+		}
+	FILE *f = data_open(c, "dispatch", "sleep ms=0, chunk 1: median / tasks, seconds per task; ? = not measured",
+			    "variant, then one column per worker count");
+	if (!f)
+		return -1;
+	fputs("\"variant\"", f);
+	for (int w = 0; w < nw; w++)
+		fprintf(f, " \"%d worker%s\"", ws[w], ws[w] == 1 ? "" : "s");
+	fputc('\n', f);
+	/* the case with the most tasks of each variant: the dispatch measurement itself */
+	unsigned long long vtasks[16], common = 0;
+	int best_count = 0;
+	for (int v = 0; v < nv; v++) {
+		vtasks[v] = 0;
+		for (size_t j = 0; j < m; j++)
+			if (strcmp(c->rows[c->idx[j]].key.variant, vars[v]) == 0 && c->rows[c->idx[j]].key.tasks > vtasks[v])
+				vtasks[v] = c->rows[c->idx[j]].key.tasks;
 	}
+	for (int v = 0; v < nv; v++) {
+		int count = 0;
+		for (int u = 0; u < nv; u++)
+			count += vtasks[u] == vtasks[v];
+		if (count > best_count) {
+			best_count = count;
+			common = vtasks[v];
+		}
+	}
+	struct range yr = { 0 };
+	for (int v = 0; v < nv; v++) {
+		unsigned long long tasks = vtasks[v];
+		char label[96], tt[32];
+		pb_fmt_count(tt, sizeof tt, (double)tasks);
+		if (tasks == common)
+			snprintf(label, sizeof label, "%s", vars[v]);
+		else
+			snprintf(label, sizeof label, "%s (%s tasks)", vars[v], tt);
+		fprintf(f, "\"%s\"", label);
+		for (int w = 0; w < nw; w++) {
+			double best = NAN;
+			for (size_t j = 0; j < m; j++) {
+				const struct pb_sumrow *r = &c->rows[c->idx[j]];
+				if (strcmp(r->key.variant, vars[v]) == 0 && r->key.workers == ws[w] && r->key.tasks == tasks)
+					best = r->st.median / (double)r->key.tasks;
+			}
+			if (isnan(best))
+				fputs(" ?", f);
+			else
+				put_num(f, best);
+			range_add(&yr, best);
+		}
+		fputc('\n', f);
+	}
+	if (yr.any)
+		yr.lo /= 3; /* room below the shortest bar */
+	if (data_close(c, f, "dispatch") != 0)
+		return -1;
+	struct pb_plot *p = add_plot(c, "dispatch", "dispatch.gp", "overheads", -1);
+	if (!p)
+		return -1;
+	char sub[128], ct[32];
+	pb_fmt_count(ct, sizeof ct, (double)common);
+	snprintf(sub, sizeof sub, "%s empty tasks (sleep ms=0), chunk 1, dynamic; log scale", ct);
+	plot_titles(p, "dispatch overhead: the time per task of handing out empty tasks", sub);
+	p->nseries = nw;
+	snprintf(p->vars, sizeof p->vars, "datafile='dispatch.dat'; ncols=%d", nw);
+	range_vars(p->vars, sizeof p->vars, "y", &yr, 1, 0);
 	return 0;
 }
 
-/* Across workloads: speedup of each variant at the largest worker count of each group. */
+/* Process per task against the pool over task lengths: only where both ran the same tasks at 2+ lengths. */
+static int plan_tasklen(struct ctx *c)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const struct pb_sumrow *r = &c->rows[i];
+		if (!(pb_sleep_task_ms(&r->key) > 0) || !r->verified ||
+		    (strcmp(r->key.variant, "process") != 0 && strcmp(r->key.variant, "pool") != 0))
+			continue;
+		/* its counterpart: the other variant, same size, tasks, workers, chunk, schedule, bind and ms */
+		const char *other = strcmp(r->key.variant, "pool") == 0 ? "process" : "pool";
+		int paired = 0;
+		for (size_t j = 0; j < c->n && !paired; j++) {
+			const struct pb_raw_row *o = &c->rows[j].key;
+			paired = strcmp(o->variant, other) == 0 &&
+				 agree(&r->key, o, F_SIZE | F_PARAMS | F_WORKERS | F_TASKS | F_CHUNK | F_SCHED | F_BIND);
+		}
+		if (paired)
+			c->idx[m++] = i;
+	}
+	if (!m || distinct_x(c->rows, c->idx, m, x_task_ms) < 2)
+		return 0;
+	int mask = varying(c->rows, c->idx, m, F_SIZE | F_WORKERS | F_TASKS | F_CHUNK | F_SCHED | F_BIND);
+	struct series s[MAX_SERIES];
+	int ns = split_series(c->rows, c->idx, m, mask, x_task_ms, s);
+	struct range xr = { 0 }, yr = { 0 };
+	for (size_t j = 0; j < m; j++) {
+		const struct pb_sumrow *r = &c->rows[c->idx[j]];
+		unsigned long long w = (unsigned long long)r->key.workers;
+		double rounds = (double)((r->key.tasks + w - 1) / w);
+		range_add(&xr, pb_sleep_task_ms(&r->key));
+		range_add(&yr, r->st.ci_lo / rounds * 1e3);
+		range_add(&yr, r->st.ci_hi / rounds * 1e3);
+		range_add(&yr, pb_sleep_task_ms(&r->key));
+	}
+	FILE *f = data_open(c, "tasklen", "sleep: median / ceil(tasks / workers), milliseconds, against the task length",
+			    "task_ms time_per_task_ms ci_lo_ms ci_hi_ms");
+	if (!f)
+		return -1;
+	int nb = 0;
+	write_blocks(f, &nb, c->rows, c->idx, s, ns, pt_tasklen);
+	if (data_close(c, f, "tasklen") != 0)
+		return -1;
+	struct pb_plot *p = add_plot(c, "tasklen", "tasklen.gp", "overheads", -1);
+	if (!p)
+		return -1;
+	char sub[256];
+	decomposition(sub, sizeof sub, &c->rows[c->idx[0]].key, (F_WORKERS | F_TASKS | F_CHUNK | F_SCHED) & ~mask);
+	plot_titles(p, "process per task against the pool: time per task slot", sub);
+	p->nseries = ns;
+	snprintf(p->vars, sizeof p->vars, "datafile='tasklen.dat'; nseries=%d", ns);
+	range_vars(p->vars, sizeof p->vars, "x", &xr, 1, 0);
+	xtics_var(p->vars, sizeof p->vars, c->rows, c->idx, m, x_task_ms);
+	range_vars(p->vars, sizeof p->vars, "y", &yr, 1, 0);
+	style_vars(p->vars, sizeof p->vars, s, ns);
+	return 0;
+}
+
+/* ---- across groups: the speedup of each variant at the core count ---- */
+
 static int plan_bars(struct ctx *c)
 {
-	const int key = F_ALL & ~F_WORKERS;
-	const char *variants[16];
+	const struct pb_analysis *a = c->a;
+	const char *vars[16];
 	int nv = 0, ngroups = 0;
-	char path[4096];
 	for (size_t i = 0; i < c->n; i++) {
 		const struct pb_raw_row *k = &c->rows[i].key;
-		if (!c->rows[i].has_speedup || strcmp(k->variant, "serial") == 0 || strcmp(k->workload, "sleep") == 0)
+		if (!c->rows[i].has_speedup || is_serial(k) || strcmp(k->workload, "sleep") == 0)
 			continue;
 		int v;
-		for (v = 0; v < nv; v++)
-			if (strcmp(variants[v], k->variant) == 0)
-				break;
+		for (v = 0; v < nv && strcmp(vars[v], k->variant) != 0; v++)
+			;
 		if (v == nv && nv < 16)
-			variants[nv++] = k->variant;
+			vars[nv++] = k->variant;
 	}
 	if (nv == 0)
 		return 0;
-	for (int a = 1; a < nv; a++) /* insertion sort by rank */
-		for (int b = a; b > 0 && pb_variant_rank(variants[b - 1]) > pb_variant_rank(variants[b]); b--) {
-			const char *t = variants[b];
-			variants[b] = variants[b - 1];
-			variants[b - 1] = t;
+	for (int x = 1; x < nv; x++)
+		for (int y = x; y > 0 && pb_variant_rank(vars[y - 1]) > pb_variant_rank(vars[y]); y--) {
+			const char *t = vars[y];
+			vars[y] = vars[y - 1];
+			vars[y - 1] = t;
 		}
-	snprintf(path, sizeof path, "%s/speedup-bars.dat", c->dir);
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		snprintf(c->err, c->errlen, "cannot write '%s': %s", path, strerror(errno));
+	FILE *f = data_open(c, "speedup-bars", "speedup over serial at the core count (or the most workers below it); ? = none",
+			    "group label, then one column per variant");
+	if (!f)
 		return -1;
-	}
-	fprintf(f, "# speedup at the largest worker count of each workload; ? = no such case\n\"case\"");
+	fputs("\"case\"", f);
 	for (int v = 0; v < nv; v++)
-		fprintf(f, " \"%s\"", variants[v]);
+		fprintf(f, " \"%s\"", vars[v]);
 	fputc('\n', f);
-	char *done = calloc(c->n ? c->n : 1, 1);
-	if (!done) {
-		fclose(f);
-		snprintf(c->err, c->errlen, "out of memory");
-		return -1;
-	}
-	for (size_t i = 0; i < c->n; i++) {
-		const struct pb_raw_row *k = &c->rows[i].key;
-		if (done[i] || strcmp(k->workload, "sleep") == 0)
+	struct range yr = { 0 };
+	range_add(&yr, 0);
+	range_add(&yr, a->cores);
+	for (size_t g = 0; g < a->ngroups; g++) {
+		const struct pb_group *gr = &a->groups[g];
+		const struct pb_raw_row *k = &a->rows[gr->idx[0]].key;
+		if (strcmp(k->workload, "sleep") == 0)
 			continue;
-		int wmax = 0, any = 0;
-		for (size_t j = i; j < c->n; j++)
-			if (agree(k, &c->rows[j].key, key)) {
-				done[j] = 1;
-				if (c->rows[j].has_speedup && strcmp(c->rows[j].key.variant, "serial") != 0) {
-					any = 1;
-					if (c->rows[j].key.workers > wmax)
-						wmax = c->rows[j].key.workers;
-				}
-			}
-		if (!any)
-			continue;
-		/* the label shows the size or decomposition only when the workload has other groups */
-		int other_size = 0, other_dec = 0;
-		for (size_t j = 0; j < c->n; j++) {
-			const struct pb_raw_row *o = &c->rows[j].key;
-			if (strcmp(o->workload, k->workload) != 0 || agree(k, o, key))
-				continue;
-			other_size |= o->size != k->size;
-			other_dec |= agree(k, o, F_SIZE | F_PARAMS);
+		/* the worker count: the cores, or the most below them */
+		int at = 0;
+		for (size_t j = 0; j < gr->n; j++) {
+			const struct pb_sumrow *r = &a->rows[gr->idx[j]];
+			if (!is_serial(&r->key) && r->has_speedup && r->key.workers <= a->cores && r->key.workers > at)
+				at = r->key.workers;
 		}
-		char label[300], size[32] = "", dec[128] = "";
-		if (other_size)
-			snprintf(size, sizeof size, " n=%llu", k->size);
-		if (other_dec)
-			pb_textf(dec, sizeof dec, " T=%llu c=%llu %s", k->tasks, k->chunk, k->schedule);
-		pb_textf(label, sizeof label, "%s%s%s%s%s j=%d", k->workload, size, k->params[0] ? " " : "", k->params,
-			 dec, wmax);
-		for (char *s = label; *s; s++)
+		if (at < 2)
+			continue;
+		char label[PB_PARAMS_MAX + 64], full[PB_PARAMS_MAX + 96];
+		pb_group_label(a, gr, label, sizeof label);
+		/* "pi n=1e9" reads as "pi" when the workload has one size in the run */
+		char *n = strstr(label, " n=");
+		int one_size = 1;
+		for (size_t h = 0; h < a->ngroups; h++) {
+			const struct pb_raw_row *o = &a->rows[a->groups[h].idx[0]].key;
+			one_size &= strcmp(o->workload, k->workload) != 0 || o->size == k->size;
+		}
+		if (n && one_size) {
+			char *end = strchr(n + 1, ' ');
+			memmove(n, end ? end : n + strlen(n), strlen(end ? end : n + strlen(n)) + 1);
+		}
+		pb_textf(full, sizeof full, "%s%s", label, "");
+		if (at != a->cores)
+			pb_textf(full, sizeof full, "%s (j=%d)", label, at);
+		for (char *s = full; *s; s++)
 			if (*s == '"')
 				*s = '\'';
-		fprintf(f, "\"%s\"", label);
+		fprintf(f, "\"%s\"", full);
 		for (int v = 0; v < nv; v++) {
 			double best = NAN;
-			for (size_t j = i; j < c->n; j++) {
-				const struct pb_sumrow *r = &c->rows[j];
-				if (agree(k, &r->key, key) && r->key.workers == wmax && r->has_speedup &&
-				    strcmp(r->key.variant, variants[v]) == 0 && (isnan(best) || r->speedup > best))
+			for (size_t j = 0; j < gr->n; j++) {
+				const struct pb_sumrow *r = &a->rows[gr->idx[j]];
+				if (r->key.workers == at && r->has_speedup && strcmp(r->key.variant, vars[v]) == 0 &&
+				    (isnan(best) || r->speedup > best))
 					best = r->speedup;
 			}
 			if (isnan(best))
 				fputs(" ?", f);
 			else
 				put_num(f, best);
+			range_add(&yr, best);
 		}
 		fputc('\n', f);
 		ngroups++;
 	}
-	free(done);
-	if (pb_fclose(f) != 0) {
-		snprintf(c->err, c->errlen, "cannot write '%s': %s", path, strerror(errno));
+	if (data_close(c, f, "speedup-bars") != 0)
 		return -1;
-	}
 	if (ngroups == 0)
 		return 0;
-	struct pb_plot *p = add_plot(c->set, "speedup-bars", "bars.gp", "overview", c->err, c->errlen);
+	struct pb_plot *p = add_plot(c, "speedup-bars", "bars.gp", "overview", -1);
 	if (!p)
 		return -1;
-	snprintf(p->title, sizeof p->title, "speedup over serial at the largest worker count");
-	snprintf(p->vars, sizeof p->vars, "datafile='speedup-bars.dat'; nvariants=%d", nv);
+	char t[128], sub[128];
+	pb_textf(t, sizeof t, "speedup over serial at %d workers, the core count", a->cores);
+	snprintf(sub, sizeof sub, "dashed: the ideal, %d", a->cores);
+	plot_titles(p, t, sub);
+	p->nseries = nv;
+	snprintf(p->vars, sizeof p->vars, "datafile='speedup-bars.dat'; nvariants=%d; ngroups=%d; cores=%d", nv, ngroups,
+		 a->cores);
+	range_vars(p->vars, sizeof p->vars, "y", &yr, 0, 1);
+	struct series s[16];
+	for (int v = 0; v < nv; v++) {
+		s[v].variant = vars[v];
+		s[v].first = s[v].n = 0;
+	}
+	style_vars(p->vars, sizeof p->vars, s, nv);
 	return 0;
 }
 
-int pb_plots_prepare(const char *plotdir, const struct pb_sumrow *rows, size_t n, struct pb_plotset *set,
-		     char *err, size_t errlen)
+/* Remove the images and data files an earlier report left in plotdir: a plot the run no longer has must not stay. */
+static void remove_stale(const char *plotdir)
+{
+	DIR *d = opendir(plotdir);
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+		if (l > 4 && (strcmp(e->d_name + l - 4, ".png") == 0 || strcmp(e->d_name + l - 4, ".svg") == 0 ||
+			      strcmp(e->d_name + l - 4, ".dat") == 0)) {
+			char path[4400];
+			snprintf(path, sizeof path, "%s/%s", plotdir, e->d_name);
+			unlink(path);
+		}
+	}
+	closedir(d);
+}
+
+int pb_plots_prepare(const char *plotdir, const struct pb_analysis *a, struct pb_plotset *set, char *err,
+		     size_t errlen)
 {
 	memset(set, 0, sizeof *set);
 	if (mkdir(plotdir, 0777) != 0 && errno != EEXIST) {
 		snprintf(err, errlen, "cannot create '%s': %s", plotdir, strerror(errno));
 		return -1;
 	}
-	struct ctx c = { plotdir, rows, n, set, malloc((n ? n : 1) * sizeof(size_t)), err, errlen };
+	remove_stale(plotdir);
+	struct ctx c = { plotdir, a, a->rows, a->nrows, set, malloc((a->nrows ? a->nrows : 1) * sizeof(size_t)), err,
+			 errlen };
 	if (!c.idx) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	int rc = plan_scaling(&c) || plan_bars(&c) || plan_sleep(&c) || plan_chunks(&c) ? -1 : 0;
+	int rc = 0;
+	for (size_t g = 0; g < a->ngroups && rc == 0; g++)
+		rc = plan_group(&c, g);
+	if (rc == 0)
+		rc = plan_bars(&c) || plan_dispatch(&c) || plan_tasklen(&c) || plan_chunks(&c) ? -1 : 0;
 	free(c.idx);
 	if (rc)
 		pb_plotset_free(set);
@@ -685,6 +1312,8 @@ void pb_plotset_free(struct pb_plotset *set)
 	free(set->plots);
 	memset(set, 0, sizeof *set);
 }
+
+/* ---- rendering ---- */
 
 /* Run gnuplot with argv in directory dir, output appended to log; its exit status, or -1 (127: not found). */
 static int run_gnuplot(const char *dir, const char *log, char *const argv[])
@@ -757,11 +1386,12 @@ int pb_plots_render(const char *plotdir, const char *scriptdir, const char *gnup
 	int made = 0;
 	for (size_t i = 0; i < set->n; i++) {
 		struct pb_plot *p = &set->plots[i];
-		char vars[2048] = "";
+		char vars[PB_PLOT_MAXVARS + 2048] = "";
 		gp_assign(vars, sizeof vars, "scriptdir", absdir);
 		gp_assign(vars, sizeof vars, "pngterm", pngterm);
 		gp_assign(vars, sizeof vars, "out", p->name);
 		gp_assign(vars, sizeof vars, "plottitle", p->title);
+		gp_assign(vars, sizeof vars, "subtitle", p->subtitle);
 		size_t l = strlen(vars);
 		snprintf(vars + l, sizeof vars - l, "; %s", p->vars);
 		snprintf(script, sizeof script, "%s/%s", absdir, p->script);

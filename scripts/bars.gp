@@ -1,14 +1,15 @@
-# bars.gp: speedup of every variant, one cluster per workload, at the largest worker count.
+# bars.gp: speedup of every variant at the core count, one cluster per workload, and the ideal (the
+# core count) as a dashed line.
 # Data: a header row ("case" then the variants), then one row per workload; ? = no such case.
-load scriptdir.'/common.gp'
+load scriptdir . '/common.gp'
 set style data histograms
 set style histogram clustered gap 1
-set style fill solid 0.8 border -1
+set style fill solid 0.85 border -1
 set boxwidth 0.9
-set xlabel 'workload (at its largest worker count j)'
+set xrange [-0.6:ngroups-0.4]
 set ylabel 'speedup over serial (x)'
-set yrange [0:*]
-set xtics nomirror rotate by -25 offset -1,0 font ",9"
-set key top left
-plotcmd = "plot for [i=2:nvariants+1] datafile using i:xtic(1) title columnheader(i)"
-load scriptdir.'/render.gp'
+set xtics nomirror font ',9'
+if (ngroups > 6) set xtics rotate by -20
+set grid noxtics ytics
+plotcmd = "plot for [i=2:nvariants+1] datafile using i:xtic(1) lc rgb lc_of(i-2) title columnheader(i), cores with lines lw 1.5 dt 2 lc rgb '#333333' title sprintf('ideal (%d)', cores)"
+load scriptdir . '/render.gp'

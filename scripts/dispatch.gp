@@ -1,10 +1,16 @@
-# dispatch.gp: what handing out one task costs: (median - ideal) / tasks for sleep ms=0, against workers.
-# Data: one block per series; columns workers overhead_us ci_lo_us ci_hi_us.
-load scriptdir.'/common.gp'
-set logscale x 2
-set logscale y 10
-set xlabel 'workers'
-set ylabel 'overhead per task (microseconds, log)'
-set key outside right top
-plotcmd = "plot for [i=0:nseries-1] datafile index i using 1:2:3:4 with yerrorlines lw 2 title columnheader(1)"
-load scriptdir.'/render.gp'
+# dispatch.gp: what handing out one empty task costs, median / tasks, as bars per variant (clusters)
+# and worker count (bars), on a log scale (nanoseconds for threads, milliseconds for a fork).
+# Data: a header row ("variant" then one column per worker count), one row per variant; ? = none.
+load scriptdir . '/common.gp'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set logscale y
+set format y '%.0s %cs'
+set ylabel 'time per task'
+set xtics nomirror font ',9'
+set grid noxtics ytics
+wlc(i) = word('#56B4E9 #0072B2 #E69F00 #D55E00 #009E73 #CC79A7 #999933 #882255', (i - 2) % 8 + 1)
+plotcmd = "plot for [i=2:ncols+1] datafile using i:xtic(1) lc rgb wlc(i) title columnheader(i)"
+load scriptdir . '/render.gp'

@@ -1,8 +1,8 @@
 # render.gp: draw plotcmd (set by the calling script) into out.png and out.svg.
 set terminal @png_term
-set output out.'.png'
+set output out . '.png'
 eval plotcmd
 set terminal @svg_term
-set output out.'.svg'
+set output out . '.svg'
 replot
 unset output

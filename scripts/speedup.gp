@@ -1,10 +1,17 @@
-# speedup.gp: speedup over the serial median against workers, one line per variant, with the ideal y = x.
-# Data: one block per series; columns workers median_s ci_lo_s ci_hi_s speedup speedup_lo speedup_hi ...
-load scriptdir.'/common.gp'
+# speedup.gp: speedup over the serial median against workers, log2 on both axes so that the ideal
+# y = x is a straight line; one line per variant, error bars from the CI; and the USL (or
+# Amdahl) model fitted to each variant's sweep, as thin lines of its colour.
+# Data: one block per series; columns workers median_s ci_lo_s ci_hi_s speedup speedup_lo speedup_hi ...;
+# then nideal ideal blocks and nmodel model blocks (columns workers speedup).
+load scriptdir . '/common.gp'
 set logscale x 2
+set logscale y 2
 set xlabel 'workers'
 set ylabel 'speedup over serial (x)'
-set yrange [0:*]
-set key top left
-plotcmd = "plot for [i=0:nseries-1] datafile index i using 1:5:6:7 with yerrorlines lw 2 title columnheader(1), x with lines dt 2 lc 'black' title 'ideal (y = x)'"
-load scriptdir.'/render.gp'
+set format y '%g'
+ycols = '1:5:6:7'
+extra = ", x with lines lw 1.5 dt 2 lc rgb '#333333' title 'ideal (y = x)'"
+# the model lines: thin, solid, half transparent, in their variant's colour
+thin(c) = '#80' . c[2:7]
+if (nmodel > 0) extra = extra . ", for [i=0:nmodel-1] datafile index nseries+nideal+i using 1:2 with lines lw 1 dt 1 lc rgb thin(word(mlcs, i + 1)) notitle, NaN with lines lw 1 lc rgb '#80555555' title 'thin: fitted model'"
+load scriptdir . '/series.gp'
