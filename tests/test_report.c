@@ -11,6 +11,8 @@
 #include "../harness/commands.h"
 #include "../harness/csv.h"
 #include "../harness/report.h"
+#include "../harness/analysis.h"
+#include "../harness/table.h"
 #include "../harness/results.h"
 
 #include <math.h>
@@ -301,19 +303,28 @@ static int dat_block(const char *file, const char *label, double rows[][10], int
 	return n;
 }
 
-static void prepare_plots(struct pb_plotset *set)
+/* The fixture's summary rows and their analysis for a 2-core machine (free rows, then the analysis). */
+static struct pb_sumrow *analyse(struct pb_analysis *an, size_t *n)
 {
 	struct pb_raw raw;
 	struct pb_sumrow *rows;
+	char err[512];
+	assert_int_equal(pb_raw_read(dir, &raw, err, sizeof err), 0);
+	assert_int_equal(pb_summary_compute(&raw, &rows, n, err, sizeof err), 0);
+	pb_raw_free(&raw);
+	assert_int_equal(pb_analyse(rows, *n, 2, an), 0);
+	return rows;
+}
+
+static struct pb_sumrow *prepare_plots(struct pb_plotset *set, struct pb_analysis *an)
+{
 	size_t n;
 	char err[512], path[600];
-	assert_int_equal(pb_raw_read(dir, &raw, err, sizeof err), 0);
-	assert_int_equal(pb_summary_compute(&raw, &rows, &n, err, sizeof err), 0);
+	struct pb_sumrow *rows = analyse(an, &n);
 	snprintf(path, sizeof path, "%s/plots", dir);
-	if (pb_plots_prepare(path, rows, n, set, err, sizeof err) != 0)
+	if (pb_plots_prepare(path, an, set, err, sizeof err) != 0)
 		fail_msg("%s", err);
-	free(rows);
-	pb_raw_free(&raw);
+	return rows;
 }
 
 static const struct pb_plot *find_plot(const struct pb_plotset *set, const char *name)
@@ -324,18 +335,51 @@ static const struct pb_plot *find_plot(const struct pb_plotset *set, const char 
 	return NULL;
 }
 
+/* The data line of file (under plots/) that starts with prefix, or fail. */
+static void dat_line(const char *file, const char *prefix, char *line, size_t len)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/plots/%s", dir, file);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, (int)len, f))
+		if (strncmp(line, prefix, strlen(prefix)) == 0) {
+			fclose(f);
+			return;
+		}
+	fclose(f);
+	fail_msg("no line '%s' in '%s'", prefix, path);
+}
+
 static void test_plot_data(void **state)
 {
 	(void)state;
 	struct pb_plotset set;
+	struct pb_analysis an;
 	double r[8][10];
-	prepare_plots(&set);
+	char line[512];
+	struct pb_sumrow *rows = prepare_plots(&set, &an);
 
 	/* scaling: workers, median, ..., speedup (column 5), efficiency (column 8) */
-	assert_non_null(find_plot(&set, "pi-n1000-time"));
-	assert_non_null(find_plot(&set, "pi-n1000-speedup"));
-	assert_non_null(find_plot(&set, "pi-n1000-efficiency"));
-	assert_non_null(strstr(find_plot(&set, "pi-n1000-time")->vars, "nseries=3"));
+	static const char *const kinds[] = { "time", "speedup", "efficiency", "setup", "counters" };
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		char name[64];
+		snprintf(name, sizeof name, "pi-n1000-%s", kinds[i]);
+		const struct pb_plot *p = find_plot(&set, name);
+		if (!p)
+			fail_msg("no plot '%s'", name);
+		assert_int_equal(p->nseries, 3); /* serial, threads, pool */
+		assert_non_null(strstr(p->vars, "nseries=3"));
+		assert_true(strlen(p->title) > 0 && pb_text_width(p->title) <= 78);
+		assert_int_equal(p->group, 0);
+	}
+	/* colours, point types and dash patterns: one word per series, no colour twice */
+	const char *lcs = strstr(find_plot(&set, "pi-n1000-time")->vars, "lcs='");
+	assert_non_null(lcs);
+	assert_memory_equal(lcs, "lcs='#000000 #0072B2 #E69F00'", 29); /* serial, threads, pool: their own */
+	/* log2 axes, padded: workers 1-4 give 1/1.35 to 4 x 1.35 */
+	assert_non_null(strstr(find_plot(&set, "pi-n1000-speedup")->vars, "logx=1"));
+	assert_non_null(strstr(find_plot(&set, "pi-n1000-speedup")->vars, "xtl='1 2 4'"));
 	assert_int_equal(dat_block("pi-n1000.dat", "threads", r, 8), 3);
 	static const double th[3][4] = { { 1, 1.0, 1, 1 }, { 2, 0.5, 2, 1 }, { 4, 0.4, 2.5, 0.625 } };
 	for (int i = 0; i < 3; i++) {
@@ -345,6 +389,8 @@ static void test_plot_data(void **state)
 		assert_true(fabs(r[i][7] - th[i][3]) < 1e-12);
 	}
 	assert_int_equal(dat_block("pi-n1000.dat", "serial", r, 8), 1);
+	/* the fitted model of threads' sweep (three counts: Amdahl) follows the measured blocks */
+	assert_true(dat_block("pi-n1000.dat", "threads Amdahl", r, 8) > 8 - 1);
 	/* another schedule: its own plots, with the serial reference (static, chunk 1) drawn too */
 	assert_non_null(find_plot(&set, "pi-n1000-T8-c1-dynamic-none-speedup"));
 	assert_int_equal(dat_block("pi-n1000-T8-c1-dynamic-none.dat", "serial", r, 8), 1);
@@ -370,33 +416,138 @@ static void test_plot_data(void **state)
 	assert_int_equal(dat_block("image-n1000-op_invert-pool-shm.dat", "shm", r, 8), 2);
 	assert_true(r[1][0] == 2 && r[1][1] == 0.5);
 
-	/* dispatch: (median - 0) / 1000 tasks, in microseconds */
+	/* dispatch: bars of median / 1000 tasks per variant and worker count, in seconds */
 	assert_non_null(find_plot(&set, "dispatch"));
-	assert_int_equal(dat_block("dispatch.dat", "pool", r, 8), 2);
-	assert_true(r[0][0] == 1 && fabs(r[0][1] - 10) < 1e-9);
-	assert_true(r[1][0] == 2 && fabs(r[1][1] - 6) < 1e-9);
+	dat_line("dispatch.dat", "\"variant\"", line, sizeof line);
+	assert_string_equal(line, "\"variant\" \"1 worker\" \"2 workers\"\n");
+	dat_line("dispatch.dat", "\"pool\"", line, sizeof line);
+	assert_string_equal(line, "\"pool\" 1e-05 6e-06\n");
 
-	/* task length: median / ceil(16/2) in ms, against ms, per variant and workers */
+	/* task length: pool and process at the same 16 tasks on 2 workers; median / ceil(16/2) in ms */
 	assert_non_null(find_plot(&set, "tasklen"));
-	assert_int_equal(dat_block("tasklen.dat", "process j=2", r, 8), 2);
+	assert_int_equal(dat_block("tasklen.dat", "process", r, 8), 2);
 	assert_true(r[0][0] == 1 && fabs(r[0][1] - 2) < 1e-9);
 	assert_true(r[1][0] == 10 && fabs(r[1][1] - 11) < 1e-9);
 
-	/* bars: one row per workload, not sleep; pi at 4 workers */
+	/* bars: speedup at the 2 cores, one row per group of the default decomposition, not sleep */
 	assert_non_null(find_plot(&set, "speedup-bars"));
-	char path[600], line[256];
-	snprintf(path, sizeof path, "%s/plots/speedup-bars.dat", dir);
-	FILE *f = fopen(path, "r");
-	assert_non_null(f);
-	int pi = 0, sleep = 0;
-	while (fgets(line, sizeof line, f)) {
-		pi += strcmp(line, "\"pi T=8 c=1 static j=4\" 2.5 ? ?\n") == 0;
-		sleep += strstr(line, "sleep") != NULL;
-	}
-	fclose(f);
-	assert_int_equal(pi, 1);
-	assert_int_equal(sleep, 0);
+	assert_non_null(strstr(find_plot(&set, "speedup-bars")->vars, "cores=2"));
+	dat_line("speedup-bars.dat", "\"case\"", line, sizeof line);
+	assert_string_equal(line, "\"case\" \"threads\" \"pool\" \"shm\"\n");
+	dat_line("speedup-bars.dat", "\"pi T=8", line, sizeof line);
+	assert_string_equal(line, "\"pi T=8 c=1 static\" 2 1.25 ?\n");
 	pb_plotset_free(&set);
+	pb_analysis_free(&an);
+	free(rows);
+}
+
+/* The analysis: groups, the answer per group, sweeps with fits, anomalies. */
+static void test_analysis(void **state)
+{
+	(void)state;
+	struct pb_analysis an;
+	size_t n;
+	struct pb_sumrow *rows = analyse(&an, &n);
+	char label[256];
+	/* pi static: serial, threads 1,2,4, pool 2 (unverified) */
+	const struct pb_group *g = &an.groups[0];
+	pb_group_label(&an, g, label, sizeof label);
+	assert_string_equal(label, "pi n=1000 T=8 c=1 static");
+	assert_int_equal(g->n, 5);
+	assert_string_equal(g->serial->key.variant, "serial");
+	assert_string_equal(g->best->key.variant, "threads");
+	assert_int_equal(g->best->key.workers, 4);
+	assert_int_equal(g->at_cores->key.workers, 2);
+	assert_int_equal(g->nsweeps, 1); /* threads; pool has one verified count */
+	const struct pb_sweep *s = &an.sweeps[g->first_sweep];
+	assert_string_equal(s->variant, "threads");
+	assert_int_equal(s->best_p, 4);
+	assert_int_equal(s->stop_p, 0);        /* 0.4 s at 4 beats 0.5 s at 2 by more than 5% */
+	assert_true(s->has_amdahl && !s->has_usl); /* three counts */
+	/* the serial row of the static pi group joins the dynamic group too */
+	int dyn = -1;
+	for (size_t i = 0; i < an.ngroups; i++) {
+		pb_group_label(&an, &an.groups[i], label, sizeof label);
+		if (strcmp(label, "pi n=1000 T=8 c=1 dynamic") == 0)
+			dyn = (int)i;
+	}
+	assert_true(dyn >= 0);
+	assert_non_null(an.groups[dyn].serial);
+	/* anomalies: the unverified pool, threads at 4 workers on 2 cores, superlinear sumsq T=32 */
+	int unverified = 0, oversub = 0, superlinear = 0;
+	for (size_t i = 0; i < an.nanomalies; i++) {
+		const struct pb_anomaly *x = &an.anomalies[i];
+		unverified += x->kind == PB_AN_UNVERIFIED && strstr(x->text, "pool j=2 failed verification") != NULL;
+		oversub += x->kind == PB_AN_OVERSUB &&
+			   strcmp(x->text, "pi n=1000 T=8 c=1 static at 4 workers on 2 cores, time against 2 workers: "
+					   "threads -20%") == 0;
+		superlinear += x->kind == PB_AN_SUPERLINEAR && strstr(x->text, "sumsq") != NULL;
+	}
+	if (!unverified || !oversub)
+		for (size_t i = 0; i < an.nanomalies; i++)
+			print_message("anomaly %d: %s\n", an.anomalies[i].kind, an.anomalies[i].text);
+	assert_int_equal(unverified, 1);
+	assert_int_equal(oversub, 1);
+	assert_int_equal(superlinear, 0); /* sumsq T=32 has no serial of its own: its reference is another group's */
+	pb_analysis_free(&an);
+	free(rows);
+}
+
+/* Human units and the table: fixed widths, folded columns, at most 120 columns. */
+static void test_units_and_table(void **state)
+{
+	(void)state;
+	static const struct {
+		double x;
+		const char *time, *count;
+	} cases[] = {
+		{ 1.5, "1.50 s", "1.50" }, { 0.0224, "22.4 ms", "0.0224" }, { 0.000119, "119 µs", "0.000119" },
+		{ 2.6e-8, "26.0 ns", "0.0000260" }, { 1e9, "1000000000 s", "1e9" }, { 3e7, "30000000 s", "3e7" },
+		{ 16777216, "16777216 s", "2^24" }, { 20000, "20000 s", "20000" }, { 12345678, "12345678 s", "12.3M" },
+	};
+	char b[64];
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		pb_fmt_time(b, sizeof b, cases[i].x);
+		if (strcmp(b, cases[i].time) != 0)
+			fail_msg("time %g: expected '%s', got '%s'", cases[i].x, cases[i].time, b);
+		pb_fmt_count(b, sizeof b, cases[i].x);
+		if (cases[i].x >= 1 && strcmp(b, cases[i].count) != 0)
+			fail_msg("count %g: expected '%s', got '%s'", cases[i].x, cases[i].count, b);
+	}
+	pb_fmt_time_range(b, sizeof b, 0.0216, 0.0233);
+	assert_string_equal(b, "21.6–23.3 ms");
+	pb_fmt_kib(b, sizeof b, 48);
+	assert_string_equal(b, "48 KiB");
+	pb_fmt_kib(b, sizeof b, 307200);
+	assert_string_equal(b, "300 MiB");
+	assert_int_equal(pb_text_width("21.6–23.3 µs"), 12);
+
+	/* the fixture's table: every line within 120 columns; constant bind folded into the heading */
+	size_t n;
+	struct pb_analysis an;
+	struct pb_sumrow *rows = analyse(&an, &n);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	assert_int_equal(pb_tab_print(f, 0, rows, n), 0);
+	fclose(f);
+	int lines = 0;
+	for (char *l = strtok(buf, "\n"); l; l = strtok(NULL, "\n"), lines++) {
+		if (pb_text_width(l) > PB_TABLE_WIDTH)
+			fail_msg("line wider than %d columns: '%s'", PB_TABLE_WIDTH, l);
+		if (lines == 0)
+			assert_non_null(strstr(l, "bind none"));
+		if (strncmp(l, "workload", 8) == 0) {
+			assert_non_null(strstr(l, "speedup"));
+			assert_non_null(strstr(l, "95% CI"));
+			assert_null(strstr(l, "bind"));
+		}
+	}
+	assert_int_equal(lines, (int)n + 2 + 1); /* heading (two lines: the parameters apart), header, rows */
+	free(buf);
+	pb_analysis_free(&an);
+	free(rows);
 }
 
 static int run_report(const char *d, const char *gnuplot)
@@ -446,11 +597,16 @@ static void test_report_with_gnuplot(void **state)
 		SKIP("gnuplot is not installed");
 	char path[600];
 	unsigned char magic[8];
-	write_file("meta.json", "{\"host\": \"testhost\", \"cpu\": {\"model\": \"Test CPU\", \"cores\": 2},"
-				" \"warnings\": [\"governor is powersave\"]}\n");
+	write_file("meta.json", "{\"machine\": {\"host\": \"testhost\", \"cpu_model\": \"Test CPU\", \"cores\": 2,"
+				" \"caches\": [{\"kind\": \"data\", \"level\": 1, \"count\": 2, \"size_kb\": 48}]},"
+				" \"command\": [\"parbench\", \"run\", \"-w\", \"pi\", \"-p\", \"a=1;b=2\"],"
+				" \"appended\": [[\"run\", \"--append\", \"-w\", \"sleep\"]],"
+				" \"warnings\": [\"governor is powersave\","
+				" \"pi seed=0 threads j=1 T=64 static c=1: coefficient of variation 31.2% is above 5%\","
+				" \"pi seed=0 pool j=2 T=64 static c=1: coefficient of variation 6.5% is above 5%\"]}\n");
 	assert_int_equal(run_report(dir, NULL), 0);
 	static const char *const pngs[] = { "pi-n1000-time", "pi-n1000-speedup", "pi-n1000-efficiency",
-					    "speedup-bars", "dispatch", "tasklen",
+					    "pi-n1000-setup", "pi-n1000-counters", "speedup-bars", "dispatch", "tasklen",
 					    "primes-n1000-method_trial-chunks-j2", "image-n1000-op_invert-pool-shm" };
 	for (size_t i = 0; i < sizeof pngs / sizeof pngs[0]; i++) {
 		snprintf(path, sizeof path, "%s/plots/%s.png", dir, pngs[i]);
@@ -464,15 +620,29 @@ static void test_report_with_gnuplot(void **state)
 		assert_true(file_has(path, "<svg"));
 	}
 	snprintf(path, sizeof path, "%s/report.md", dir);
-	assert_true(file_has(path, "![pi n=1000"));
-	assert_true(file_has(path, "(plots/pi-n1000-time.png)"));
-	assert_true(file_has(path, "| host | testhost |"));
-	assert_true(file_has(path, "| cpu.model | Test CPU |"));
-	assert_true(file_has(path, "- governor is powersave"));
-	assert_true(file_has(path, "core count: 2\n"));
-	/* oversubscription finding: pi threads 4 workers (0.4 s) against 2 (0.5 s) */
-	assert_true(file_has(path, "oversubscription (j=4 against j=2): threads -20.0%"));
+	/* it leads with the answer: the summary, then the fits, then the anomalies */
+	assert_true(file_has(path, "## The answer\n\n| workload | fastest |"));
+	assert_true(file_has(path, "| pi n=1000 T=8 c=1 static | threads j=4, 400 ms (2.50x) | threads 2.00x, 1.00 |"));
+	assert_true(file_has(path, "## Scalability fits"));
+	assert_true(file_has(path, "## Anomalies"));
+	assert_true(file_has(path, "pi n=1000 T=8 c=1 static at 4 workers on 2 cores, time against 2 workers: threads -20%"));
+	assert_true(file_has(path, "![pi n=1000: median time](plots/pi-n1000-time.png)"));
+	/* compact facts in human units; warnings grouped by kind with counts; the command to reproduce */
+	assert_true(file_has(path, "| machine | testhost: Test CPU,"));
+	assert_true(file_has(path, "| caches | L1d 48 KiB ×2 |"));
+	assert_true(file_has(path, "- governor is powersave — 1×"));
+	assert_true(file_has(path, "- coefficient of variation N% is above 5% — 2×: pi seed=0 threads j=1 T=64 static c=1 [31.2]; "
+				   "pi seed=0 pool j=2 T=64 static c=1 [6.5]"));
+	assert_true(file_has(path, "```sh\nparbench run -w pi -p 'a=1;b=2'\nparbench run --append -w sleep\nparbench report "));
 	assert_false(file_has(path, "skipped"));
+	/* the answer comes before the per-case tables, the facts after them */
+	char *md = NULL;
+	size_t mdlen;
+	char err[512];
+	assert_int_equal(pb_read_file(path, &md, &mdlen, err, sizeof err), 0);
+	assert_true(strstr(md, "## The answer") < strstr(md, "## pi"));
+	assert_true(strstr(md, "## pi") < strstr(md, "## The run"));
+	free(md);
 	snprintf(path, sizeof path, "%s/meta.json", dir);
 	unlink(path);
 }
@@ -509,6 +679,8 @@ int main(void)
 		cmocka_unit_test(test_summary_atomic_and_errors),
 		cmocka_unit_test(test_fmt_and_params),
 		cmocka_unit_test(test_plot_data),
+		cmocka_unit_test(test_analysis),
+		cmocka_unit_test(test_units_and_table),
 		cmocka_unit_test(test_report_without_gnuplot),
 		cmocka_unit_test(test_report_with_gnuplot),
 		cmocka_unit_test(test_report_bad_dir),
