@@ -33,10 +33,20 @@ static int bind_works(enum pb_bind_kind kind, char *why, size_t len)
 	return pb_pin_plan(&b, 1, &set, &over, why, len) == 0 && pb_cpuset_count(&set) > 0;
 }
 
+static const char topo_usage[] =
+	"usage: parbench topo\n"
+	"Prints the machine's topology (packages, cores, PUs, caches, NUMA nodes), whether --bind core\n"
+	"and pu work, each counter backend and why it is or is not available, and three probes: memory\n"
+	"copy bandwidth, sequential read bandwidth and the pipe round trip between two processes.\n";
+
 int pb_cmd_topo(int argc, char **argv)
 {
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(topo_usage, stdout);
+		return 0;
+	}
 	if (argc > 1) {
-		pb_err("topo: unexpected argument '%s'", argv[1]);
+		pb_err("topo: unexpected argument '%s' (see 'parbench topo --help')", argv[1]);
 		return 2;
 	}
 	struct pb_topo_summary t;
