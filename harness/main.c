@@ -77,32 +77,6 @@ static void usage(FILE *f)
 
 /* ---- list ---- */
 
-/* first, then text wrapped at PB_TABLE_WIDTH at spaces, continuation lines indented by cont columns. */
-static void wrapped(const char *first, const char *text, int cont)
-{
-	char words[4096];
-	size_t used = pb_text_width(first);
-	int fresh = 1; /* nothing on this line after its prefix yet */
-	fputs(first, stdout);
-	snprintf(words, sizeof words, "%s", text);
-	for (char *w = strtok(words, " "); w; w = strtok(NULL, " ")) {
-		size_t wl = pb_text_width(w);
-		if (!fresh && used + 1 + wl > PB_TABLE_WIDTH) {
-			printf("\n%*s", cont, "");
-			used = (size_t)cont;
-			fresh = 1;
-		}
-		if (!fresh) {
-			putchar(' ');
-			used++;
-		}
-		fputs(w, stdout);
-		used += wl;
-		fresh = 0;
-	}
-	putchar('\n');
-}
-
 static const char list_usage[] =
 	"usage: parbench list\n"
 	"Lists the workloads (-w) with their sizes and parameters (-p KEY=VALUE, default shown,\n"
@@ -124,7 +98,7 @@ int pb_cmd_list(int argc, char **argv)
 		const struct pb_workload *w = pb_workloads[i];
 		char head[64], text[1024], a[32], b[32], c[32], d[32], tasks[32];
 		snprintf(head, sizeof head, "  %-8s%s ", w->name, w->extra ? "*" : " ");
-		wrapped(head, w->description, 12);
+		pb_print_wrapped(stdout, head, w->description, 12);
 		if (w->default_tasks)
 			snprintf(tasks, sizeof tasks, "%llu", (unsigned long long)w->default_tasks);
 		else
@@ -135,12 +109,12 @@ int pb_cmd_list(int argc, char **argv)
 		pb_fmt_count(d, sizeof d, (double)w->max_size);
 		snprintf(text, sizeof text, "size: %s, default %s, --quick %s, --full %s, max %s; default tasks %s", w->unit,
 			 a, b, c, d, tasks);
-		wrapped("            ", text, 12);
+		pb_print_wrapped(stdout, "            ", text, 12);
 		for (const struct pb_param_def *p = w->params; p && p->key; p++) {
 			pb_textf(head, sizeof head, "            -p %s=%s  ", p->key, p->def && p->def[0] ? p->def : "");
 			pb_textf(text, sizeof text, "%s%s%s%s", p->choices ? "(" : "", p->choices ? p->choices : "",
 				 p->choices ? ")  " : "", p->help);
-			wrapped(head, text, 16);
+			pb_print_wrapped(stdout, head, text, 16);
 		}
 	}
 	printf("\nvariants (-v):\n");
@@ -148,7 +122,7 @@ int pb_cmd_list(int argc, char **argv)
 		char why[256] = "", head[64];
 		int ok = pb_executors[i]->available(why, sizeof why);
 		snprintf(head, sizeof head, "  %-8s %-13s ", pb_executors[i]->name, ok ? "available" : "unavailable");
-		wrapped(head, ok ? pb_executors[i]->description : why, 25);
+		pb_print_wrapped(stdout, head, ok ? pb_executors[i]->description : why, 25);
 	}
 	printf("\nschedules (-s): static cyclic dynamic guided\n");
 	return 0;
@@ -202,6 +176,9 @@ static int print_words(int argc, char **argv)
 			if (pb_executors[i]->available(why, sizeof why))
 				puts(pb_executors[i]->name);
 		puts("all");
+	} else if (strcmp(kind, "all-variants") == 0) {
+		for (int i = 0; pb_executors[i]; i++)
+			puts(pb_executors[i]->name);
 	} else if (strcmp(kind, "schedules") == 0) {
 		for (int s = PB_SCHED_STATIC; s <= PB_SCHED_GUIDED; s++)
 			puts(pb_sched_name((enum pb_schedule)s));
@@ -243,7 +220,7 @@ static int print_words(int argc, char **argv)
 			}
 		}
 	} else {
-		pb_err("help: --words needs one of commands, workloads, variants, schedules, binds, orders, counters, "
+		pb_err("help: --words needs one of commands, workloads, variants, all-variants, schedules, binds, orders, counters, "
 		       "metrics, formats, params [WORKLOAD...], values WORKLOAD KEY");
 		return 2;
 	}

@@ -1,5 +1,6 @@
 /* run_opts.c: `parbench run`'s options: parsed from the option table (options.c), then defaults and checks. */
 #include "options.h"
+#include "suggest.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -39,6 +40,18 @@ static int among(const char *choices, const char *value)
 	return 0;
 }
 
+/* "; did you mean 'x'?" for a value that is not one of choices ("a|b|c"). */
+static void choice_suggestion(const char *choices, const char *value, char *buf, size_t len)
+{
+	char copy[512];
+	const char *words[32];
+	size_t n = 0;
+	snprintf(copy, sizeof copy, "%s", choices);
+	for (char *w = strtok(copy, "|"); w && n < 32; w = strtok(NULL, "|"))
+		words[n++] = w;
+	pb_did_you_mean(buf, len, value, words, n);
+}
+
 /* Every -p key must belong to at least one chosen workload, and each value must fit its choices. */
 static int check_params(const struct pb_run_opts *o)
 {
@@ -52,18 +65,25 @@ static int check_params(const struct pb_run_opts *o)
 				known = 1;
 				for (int v = 0; d->choices && v < pa->nvals; v++)
 					if (!among(d->choices, pa->vals[v])) {
-						pb_err("%s: parameter '%s': '%s' is not one of %s", o->workloads[w]->name,
-						       pa->key, pa->vals[v], d->choices);
+						char dym[128];
+						choice_suggestion(d->choices, pa->vals[v], dym, sizeof dym);
+						pb_err("%s: parameter '%s': '%s' is not one of %s%s", o->workloads[w]->name,
+						       pa->key, pa->vals[v], d->choices, dym);
 						return -1;
 					}
 			}
 		}
 		if (!known) {
-			char names[256];
+			char names[256], dym[128];
 			if (o->nworkloads == 1) {
+				const char *keys[PB_MAX_PARAMS];
+				size_t nk = 0;
+				for (const struct pb_param_def *d = o->workloads[0]->params; d && d->key && nk < PB_MAX_PARAMS; d++)
+					keys[nk++] = d->key;
+				pb_did_you_mean(dym, sizeof dym, pa->key, keys, nk);
 				param_names(o->workloads[0], names, sizeof names);
-				pb_err("unknown parameter '%s' for workload %s (its parameters: %s)", pa->key,
-				       o->workloads[0]->name, names);
+				pb_err("unknown parameter '%s' for workload %s%s (its parameters: %s)", pa->key,
+				       o->workloads[0]->name, dym, names);
 			} else {
 				size_t pos = 0;
 				names[0] = '\0';

@@ -135,6 +135,32 @@ void pb_fmt_kib(char *buf, size_t len, double kib)
 	}
 }
 
+/* first, then text wrapped at PB_TABLE_WIDTH at spaces, continuation lines indented by cont columns. */
+void pb_print_wrapped(FILE *out, const char *first, const char *text, int cont)
+{
+	char words[4096];
+	size_t used = pb_text_width(first);
+	int fresh = 1; /* nothing on this line after its prefix yet */
+	fputs(first, out);
+	snprintf(words, sizeof words, "%s", text);
+	for (char *w = strtok(words, " "); w; w = strtok(NULL, " ")) {
+		size_t wl = pb_text_width(w);
+		if (!fresh && used + 1 + wl > PB_TABLE_WIDTH) {
+			fprintf(out, "\n%*s", cont, "");
+			used = (size_t)cont;
+			fresh = 1;
+		}
+		if (!fresh) {
+			fputc(' ', out);
+			used++;
+		}
+		fputs(w, out);
+		used += wl;
+		fresh = 0;
+	}
+	fputc('\n', out);
+}
+
 /* ---- parameters: which vary within a workload ---- */
 
 /* The value of key in a "k=v;k=v" string into val ("" and -1 if absent). */
@@ -277,10 +303,10 @@ static int constant(enum pb_tab_col c, const struct pb_raw_row *keys, size_t n, 
 	return 1;
 }
 
-static const char *const term_head[PB_TC_N] = { "workload", "n", "params", "variant", "workers", "tasks", "chunk",
+static const char *const term_head[PB_TC_N] = { "workload", "size", "params", "variant", "workers", "tasks", "chunk",
 						 "sched", "bind", "median", "95% CI", "speedup", "eff", "result",
 						 "verified" };
-static const char *const md_head[PB_TC_N] = { "workload", "n", "params", "variant", "workers", "tasks", "chunk",
+static const char *const md_head[PB_TC_N] = { "workload", "size", "params", "variant", "workers", "tasks", "chunk",
 					       "schedule", "bind", "median", "95% CI of the median", "speedup",
 					       "efficiency", "result", "verified" };
 

@@ -27,6 +27,9 @@ void pb_fmt_kib(char *buf, size_t len, double kib);
 /* Columns a UTF-8 string takes on a terminal (continuation bytes take none). */
 size_t pb_text_width(const char *s);
 
+/* first, then text wrapped at PB_TABLE_WIDTH at spaces, continuation lines indented by cont columns. */
+void pb_print_wrapped(FILE *out, const char *first, const char *text, int cont);
+
 /* ---- the table ---- */
 
 enum pb_tab_col {

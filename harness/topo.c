@@ -3,6 +3,7 @@
 #include "counters.h"
 #include "machine.h"
 #include "pin.h"
+#include "table.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -97,7 +98,9 @@ int pb_cmd_topo(int argc, char **argv)
 	for (int i = 0; i < 3; i++) {
 		struct pb_counters_cfg cfg;
 		if (!pb_ctr_backend_available(backends[i], why, sizeof why)) {
-			printf("  %-11s unavailable: %s\n", pb_ctr_backend_name(backends[i]), why);
+			char head[64];
+			snprintf(head, sizeof head, "  %-11s unavailable: ", pb_ctr_backend_name(backends[i]));
+			pb_print_wrapped(stdout, head, why, 14);
 			continue;
 		}
 		printf("  %-11s available", pb_ctr_backend_name(backends[i]));
@@ -107,8 +110,11 @@ int pb_cmd_topo(int argc, char **argv)
 		printf("%s\n", specs[i] ? ")" : "");
 	}
 	struct pb_counters_cfg cfg;
-	if (pb_counters_resolve("auto", &cfg, err, sizeof err) == 0)
-		printf("  %-11s %s: %s\n", "auto", pb_ctr_backend_name(cfg.backend), cfg.reason);
+	if (pb_counters_resolve("auto", &cfg, err, sizeof err) == 0) {
+		char head[64];
+		snprintf(head, sizeof head, "  %-11s %s: ", "auto", pb_ctr_backend_name(cfg.backend));
+		pb_print_wrapped(stdout, head, cfg.reason, 14);
+	}
 	printf("  %-11s %s\n", "papi lib", pb_papi_version());
 
 	printf("probes\n");

@@ -50,7 +50,8 @@ only() {
 	echo "$l"
 }
 
-# Workers: 1, 2, 4, ... up to twice the cores, plus the core count and twice it.
+# Workers: 1, 2, 4, ... up to twice the cores, plus the core count and twice it; every count
+# from 1 to twice the cores when that list is shorter than four (the USL fit needs four).
 workers() {
 	max=$(($1 * 2))
 	w=1
@@ -59,6 +60,9 @@ workers() {
 		l="$l $w"
 		w=$((w * 2))
 	done
+	if [ "$(printf '%s\n' $l "$1" "$max" | sort -n -u | wc -l)" -lt 4 ]; then
+		l=$(seq 1 "$max")
+	fi
 	printf '%s\n' $l "$1" "$max" | sort -n -u | paste -s -d, -
 }
 
@@ -69,7 +73,8 @@ quick)
 	jlist=$(workers 1)
 	common="--quick -r 3 --warmup 1"
 	matrix="pi= primes= image= sumsq="
-	dispatch_tasks=1000
+	dispatch_tasks=50000
+	pool_tasks=2000
 	fork_tasks=50
 	lengths="-p ms=0.1 -p ms=1"
 	length_tasks=8
@@ -78,7 +83,8 @@ quick)
 	jlist=$(workers "$cores")
 	common="-r 5 --warmup 1"
 	matrix="pi= primes= image= sumsq="
-	dispatch_tasks=20000
+	dispatch_tasks=200000
+	pool_tasks=20000
 	fork_tasks=500
 	lengths="-p ms=0.1 -p ms=1 -p ms=10"
 	length_tasks=16
@@ -124,9 +130,12 @@ if [ "$mode" = full ]; then
 fi
 
 # 2. Dispatch overhead: sleep tasks of 0 ms, one task per hand-out, 1 and 2 workers; enough tasks
-# for a run of milliseconds (a fork per task costs about a millisecond, so process gets fewer).
+# for a run of milliseconds (a pipe round trip per task makes the pool's runs long, and a fork per
+# task costs about a millisecond, so pool and process get fewer).
 run --append -o "$out" -w sleep -p ms=0 -n "$dispatch_tasks" --tasks "$dispatch_tasks" --chunk 1 -s dynamic \
-	-v "$(only serial,threads,pool,shm,openmp)" -j 1,2 $common
+	-v "$(only serial,threads,shm,openmp)" -j 1,2 $common
+run --append -o "$out" -w sleep -p ms=0 -n "$pool_tasks" --tasks "$pool_tasks" --chunk 1 -s dynamic \
+	-v "$(only pool)" -j 1,2 $common
 run --append -o "$out" -w sleep -p ms=0 -n "$fork_tasks" --tasks "$fork_tasks" --chunk 1 -s dynamic \
 	-v "$(only process)" -j 1,2 $common
 
@@ -139,8 +148,13 @@ run --append -o "$out" -w sleep $lengths -n "$length_tasks" --tasks "$length_tas
 # the ideal makespan is ceil(16/P) x 20 ms); the i + i^2 + i^3 job serial against 2 threads and
 # 2 processes (the tutorials' "superlinear 2.5x").
 if [ "$mode" != quick ]; then
-	run --append -o "$out" -w sleep -p ms=0 -n 20000 --tasks 20000 -s dynamic --chunk 1,16,256 \
-		-v "$(only threads,pool,shm)" -j "$cores" $common
+	# chunk 1 at 1 and 2 workers is step 2's case already (a results directory holds each case once)
+	chunks=16,256
+	[ "$cores" -gt 2 ] && chunks=1,16,256
+	run --append -o "$out" -w sleep -p ms=0 -n "$pool_tasks" --tasks "$pool_tasks" -s dynamic --chunk "$chunks" \
+		-v "$(only pool)" -j "$cores" $common
+	run --append -o "$out" -w sleep -p ms=0 -n "$dispatch_tasks" --tasks "$dispatch_tasks" -s dynamic --chunk "$chunks" \
+		-v "$(only threads,shm)" -j "$cores" $common
 	run --append -o "$out" -w sleep -p ms=20 -n 16 -v "$(only pool)" -j "$(workers 8)" $common
 	run --append -o "$out" -w sumsq -p form=cubic -v "$(only serial,threads,pool,process)" -j 1,"$cores" $common
 	# memory-bound: the array form reads 256 MiB; the pool copies it through pipes, shm does not

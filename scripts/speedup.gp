@@ -13,5 +13,8 @@ ycols = '1:5:6:7'
 extra = ", x with lines lw 1.5 dt 2 lc rgb '#333333' title 'ideal (y = x)'"
 # the model lines: thin, solid, half transparent, in their variant's colour
 thin(c) = '#80' . c[2:7]
-if (nmodel > 0) extra = extra . ", for [i=0:nmodel-1] datafile index nseries+nideal+i using 1:2 with lines lw 1 dt 1 lc rgb thin(word(mlcs, i + 1)) notitle, NaN with lines lw 1 lc rgb '#80555555' title 'thin: fitted model'"
+# sleep's ideal blocks are times, drawn on the time plot only: skipped here
+nskip = nideal
+nideal = 0
+if (nmodel > 0) extra = extra . ", for [i=0:nmodel-1] datafile index nseries+nskip+i using 1:2 with lines lw 1 dt 1 lc rgb thin(word(mlcs, i + 1)) notitle, NaN with lines lw 1 lc rgb '#80555555' title 'thin: fitted model'"
 load scriptdir . '/series.gp'

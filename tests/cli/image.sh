@@ -11,7 +11,7 @@ run run -w image -v serial --quick -p op=grayscale -p output="$TMP/gray.png" -r 
 expect_rc "quick grayscale run exits 0" 0
 check "one row per repetition" test "$(tail -n +2 "$D/raw.csv" | wc -l)" -eq 3
 check "every row verified" test "$(csv_col "$D/raw.csv" verified | sort -u)" = 1
-check "size is the 256x256 pixel count" test "$(csv_col "$D/raw.csv" size | sort -u)" = 65536
+check "size is the 2048x2048 pixel count" test "$(csv_col "$D/raw.csv" size | sort -u)" = 4194304
 check "result is one 64-bit hex hash for every rep" \
 	test "$(csv_col "$D/raw.csv" result | sort -u | grep -Ec '^[0-9a-f]{16}$')" -eq 1
 check "output= wrote a PNG" test "$(magic "$TMP/gray.png")" = PNG
@@ -21,7 +21,7 @@ GRAY=$(csv_col "$D/raw.csv" result | head -n 1)
 # Reading it back: grayscale of a gray image is the same image, so the hash is the same.
 run run -w image -v serial -p op=grayscale -p input="$TMP/gray.png" -r 1 -q -o "$TMP/regray"
 expect_rc "a PNG input is accepted" 0
-check "input= sets the size to its pixel count" test "$(csv_col "$TMP/regray/raw.csv" size)" = 65536
+check "input= sets the size to its pixel count" test "$(csv_col "$TMP/regray/raw.csv" size)" = 4194304
 check "grayscale is idempotent through a PNG file" test "$(csv_col "$TMP/regray/raw.csv" result)" = "$GRAY"
 
 # invert, through PPM files, twice: the image comes back byte for byte.

@@ -7,12 +7,12 @@ all_equal() {
 	test -s "$1" && test "$(csv_col "$1" "$2" | sort -u)" = "$3"
 }
 
-# --quick: pi(1e6) by the sieve, verified, every repetition a row.
+# --quick: pi(3e7) by the sieve, verified, every repetition a row.
 D="$TMP/quick"
 run run -w primes -v serial --quick -r 2 --warmup 0 -o "$D"
 expect_rc "quick primes run exits 0" 0
-check "quick size is 1e6" all_equal "$D/raw.csv" size 1000000
-check "quick result is pi(1e6) = 78498" all_equal "$D/raw.csv" result 78498
+check "quick size is 3e7" all_equal "$D/raw.csv" size 30000000
+check "quick result is pi(3e7) = 1857859" all_equal "$D/raw.csv" result 1857859
 check "quick rows verified" all_equal "$D/raw.csv" verified 1
 check "quick run has one row per repetition" test "$(tail -n +2 "$D/raw.csv" | wc -l)" -eq 2
 check "params column records both parameters" all_equal "$D/raw.csv" params "method=sieve;segment=auto"

@@ -22,7 +22,7 @@ expect_usage_error "report: malformed raw.csv" "report: .*bad value 'oops' in co
 printf 'a,b\n1,2\n' >"$TMP/bad/raw.csv"
 expect_usage_error "report: wrong header" "report: .*wrong header" report "$TMP/bad"
 expect_usage_error "report: no argument" "report: missing results directory" report
-expect_usage_error "report: unknown option" "report: unknown option '--nope'" report --nope "$TMP/bad"
+expect_usage_error "report: unknown option" "unknown option '--nope' \\(see 'parbench report --help'\\)" report --nope "$TMP/bad"
 
 # ---- a real --quick run ----
 run run --quick -q -w pi,sumsq,image -v serial,threads,pool,shm -j 1,2 -r 2 --warmup 0 -o "$TMP/run"
@@ -43,7 +43,8 @@ if [ "$rows" -gt 0 ] && [ "$bad" -eq 0 ]; then ok "speedups present, serial 1, a
 for w in pi sumsq image; do
 	expect_grep "report.md has a section for $w" "^## $w\$" "$TMP/run/report.md"
 done
-expect_grep "the table is printed with size, min, max and result" "^workload +size +params +variant .* +median +min +max +95% CI +speedup +result +verified" "$OUT"
+expect_grep "the table is printed with the median, its CI, speedup and verified" "^workload +size +variant +workers +median +95% CI +speedup +eff( +result)? +verified" "$OUT"
+check "the table fits 120 columns" python3 -c "import sys; sys.exit(max(len(l.rstrip('\n')) for l in open(sys.argv[1], encoding='utf-8')) > 120)" "$OUT"
 if command -v gnuplot >/dev/null 2>&1; then
 	n=0
 	bad=0
@@ -84,3 +85,4 @@ for w in pi primes image sumsq; do
 	expect_grep "bench: $w in the matrix" "^$w," "$TMP/bench/summary.csv"
 done
 expect_grep "bench: prints the table" "^workload +size +params +variant" "$OUT"
+check "bench: the table fits 120 columns" python3 -c "import sys; sys.exit(max(len(l.rstrip('\n')) for l in open(sys.argv[1], encoding='utf-8')) > 120)" "$OUT"
