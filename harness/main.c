@@ -152,6 +152,12 @@ static void print_options(const struct pb_opt *const *tables)
 {
 	for (int t = 0; tables && tables[t]; t++)
 		for (const struct pb_opt *p = tables[t]; p->lng; p++) {
+			int seen = 0; /* ab takes compare's and run's --export-*: listed once */
+			for (int u = 0; u < t; u++)
+				for (const struct pb_opt *q = tables[u]; q->lng; q++)
+					seen |= strcmp(q->lng, p->lng) == 0;
+			if (seen)
+				continue;
 			if (p->shrt)
 				printf("-%c", p->shrt);
 			printf("\t--%s\t%s\t%s\n", p->lng, p->arg ? p->arg : "", p->help);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # make-report.sh: `make report`: parbench report on results/latest (or the directory given), then
-# copies a small set of its PNGs (800x500) to doc/plots/, beside REPORT.md.
+# copies the PNGs that answer a question (800x520) to doc/plots/, beside REPORT.md.
 # usage: scripts/make-report.sh [DIR]; environment: PARBENCH (default build/parbench)
 set -eu
 dir=${1:-results/latest}
@@ -23,16 +23,18 @@ copy() {
 	done
 }
 p=$dir/plots
-copy "$p/speedup-bars.png"
+copy "$p/speedup-bars.png"                     # which variant, at the core count
 for w in pi primes image sumsq; do
-	# the first group of each workload: its default decomposition
+	# the first group of each workload (its default decomposition): how it scales, with the fitted model
 	copy "$p/$w"-n*-speedup.png
 	copy "$p/$w"-n*-time.png
 done
-copy "$p"/sumsq-n*-form_array-speedup.png
-copy "$p"/image-n*-pool-shm.png
-copy "$p"/sleep-n16-ms_20-time.png
-copy "$p/dispatch.png"
-copy "$p/tasklen.png"
-copy "$p"/*-chunks-j*.png
+copy "$p"/sumsq-n*-form_array-speedup.png       # memory-bound
+copy "$p"/pi-n*-counters.png                    # what oversubscription costs
+copy "$p"/pi-n*-setup.png                       # what starting the workers costs
+copy "$p"/image-n*-pool-shm.png                 # copies through pipes against shared memory
+copy "$p"/sleep-n16-ms_20-time.png              # past the core count: ceil(T/P)·ms
+copy "$p/dispatch.png"                          # handing out one task
+copy "$p/tasklen.png"                           # a fork per task against the pool
+for f in "$p"/*-chunks-j*.png; do copy "$f"; done # chunking
 echo "report: '$dir/report.md'; $n plots copied to doc/plots/" >&2
