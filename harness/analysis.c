@@ -238,65 +238,65 @@ static void case_name(const struct pb_analysis *a, const struct pb_group *g, con
 	pb_textf(buf, len, "%s %s j=%d", label, r->key.variant, r->key.workers);
 }
 
-/* seen[i]: row i was looked at in an earlier group (a serial row belongs to several): said once. */
-static void group_anomalies(struct pb_analysis *a, const struct pb_group *g, char *seen)
+/* The anomalies of one row of group g: verification, superlinear, a cliff, CPU beyond the work, disturbed. */
+static void row_anomalies(struct pb_analysis *a, const struct pb_group *g, size_t j)
 {
-	const struct pb_sumrow *rows = a->rows;
+	const struct pb_sumrow *rows = a->rows, *r = &rows[g->idx[j]];
 	char name[512], t1[32], t2[32];
-	for (size_t j = 0; j < g->n; j++) {
-		const struct pb_sumrow *r = &rows[g->idx[j]];
-		if (seen[g->idx[j]]++)
-			continue;
-		case_name(a, g, r, name, sizeof name);
-		if (!r->verified) {
-			add(a, PB_AN_UNVERIFIED, r, "%s failed verification: its times are not results", name);
-			continue;
-		}
-		/* superlinear beyond the interval: even the slowest plausible time beats p x serial */
-		if (g->serial && !is_serial(&r->key) && r->st.ci_hi > 0 &&
-		    g->serial->st.ci_lo / r->st.ci_hi > r->key.workers * 1.0)
-			add(a, PB_AN_SUPERLINEAR, r,
-			    "%s: efficiency %.2f, above 1 beyond both confidence intervals (a cache effect, or a "
-			    "serial reference that was slowed)",
-			    name, g->serial->st.median / r->st.median / r->key.workers);
-		/* a cliff: 10x slower than the same variant at fewer workers */
-		for (size_t k = 0; k < j; k++) {
-			const struct pb_sumrow *q = &rows[g->idx[k]];
-			if (strcmp(q->key.variant, r->key.variant) == 0 && q->verified && q->key.workers < r->key.workers &&
-			    r->st.median > 10 * q->st.median) {
-				pb_fmt_time(t1, sizeof t1, r->st.median);
-				pb_fmt_time(t2, sizeof t2, q->st.median);
-				add(a, PB_AN_CLIFF, r, "%s takes %s, %.0fx the %s at %d workers", name, t1,
-				    r->st.median / q->st.median, t2, q->key.workers);
-				break;
-			}
-		}
-		/* CPU time beyond the work's: the serial run's CPU time is the work */
-		double cpu = r->user_s + r->sys_s, work = g->serial ? g->serial->user_s + g->serial->sys_s : 0;
-		if (!is_serial(&r->key) && work > 0 && cpu > 1.5 * work && cpu - work > 1e-3) {
-			int spin = r->key.workers > a->cores && (strcmp(r->key.variant, "openmp") == 0 ||
-								 strcmp(r->key.variant, "threads") == 0 ||
-								 strcmp(r->key.variant, "shm") == 0);
-			add(a, PB_AN_CPU, r, "%s uses %.1fx the CPU time of the serial run for the same work (%s)", name,
-			    cpu / work,
-			    spin ? "workers spin while they wait, on more workers than cores"
-				 : strcmp(r->key.variant, "pool") == 0 || strcmp(r->key.variant, "process") == 0
-				     ? "copying through pipes, forking, or waiting busily"
-				     : "waiting busily, or contention");
-		}
-		/* disturbed: outliers, or a confidence interval wider than +-10% of the median */
-		double half = (r->st.ci_hi - r->st.ci_lo) / 2;
-		if (r->st.outliers > 0 || (r->st.median > 0 && half / r->st.median > 0.10)) {
-			char why[128] = "";
-			if (r->st.outliers > 0)
-				snprintf(why, sizeof why, "%d of %zu repetitions are outliers", r->st.outliers, r->st.n);
-			if (r->st.median > 0 && half / r->st.median > 0.10)
-				pb_textf(why + strlen(why), sizeof why - strlen(why), "%s95%% CI ±%.0f%%", why[0] ? ", " : "",
-					 100 * half / r->st.median);
-			add(a, PB_AN_DISTURBED, r, "%s: %s", name, why);
+	case_name(a, g, r, name, sizeof name);
+	if (!r->verified) {
+		add(a, PB_AN_UNVERIFIED, r, "%s failed verification: its times are not results", name);
+		return;
+	}
+	/* superlinear beyond the intervals: even the slowest plausible time beats p x the fastest serial */
+	if (g->serial && !is_serial(&r->key) && r->st.ci_hi > 0 &&
+	    g->serial->st.ci_lo / r->st.ci_hi > r->key.workers * 1.0)
+		add(a, PB_AN_SUPERLINEAR, r,
+		    "%s: efficiency %.2f, above 1 beyond both confidence intervals (a cache effect, or a serial "
+		    "reference that was slowed)",
+		    name, g->serial->st.median / r->st.median / r->key.workers);
+	/* a cliff: 10x slower than the same variant at fewer workers */
+	for (size_t k = 0; k < j; k++) {
+		const struct pb_sumrow *q = &rows[g->idx[k]];
+		if (strcmp(q->key.variant, r->key.variant) == 0 && q->verified && q->key.workers < r->key.workers &&
+		    r->st.median > 10 * q->st.median) {
+			pb_fmt_time(t1, sizeof t1, r->st.median);
+			pb_fmt_time(t2, sizeof t2, q->st.median);
+			add(a, PB_AN_CLIFF, r, "%s takes %s, %.0fx the %s at %d workers", name, t1, r->st.median / q->st.median,
+			    t2, q->key.workers);
+			break;
 		}
 	}
-	/* oversubscription: each variant's most workers past the core count against the core count */
+	/* CPU time beyond the work's: the serial run's CPU time is the work */
+	double cpu = r->user_s + r->sys_s, work = g->serial ? g->serial->user_s + g->serial->sys_s : 0;
+	if (!is_serial(&r->key) && work > 0 && cpu > 1.5 * work && cpu - work > 1e-3) {
+		int spin = r->key.workers > a->cores &&
+			   (strcmp(r->key.variant, "openmp") == 0 || strcmp(r->key.variant, "threads") == 0 ||
+			    strcmp(r->key.variant, "shm") == 0);
+		int procs = strcmp(r->key.variant, "pool") == 0 || strcmp(r->key.variant, "process") == 0;
+		add(a, PB_AN_CPU, r, "%s uses %.1fx the CPU time of the serial run for the same work (%s)", name, cpu / work,
+		    spin ? "workers spin while they wait, on more workers than cores"
+		    : procs ? "copying through pipes, forking, or waiting busily"
+			    : "waiting busily, or contention");
+	}
+	/* disturbed: outliers, or a confidence interval wider than +-10% of the median */
+	double half = (r->st.ci_hi - r->st.ci_lo) / 2;
+	int wide = r->st.median > 0 && half / r->st.median > 0.10;
+	if (r->st.outliers > 0 || wide) {
+		char why[128] = "";
+		if (r->st.outliers > 0)
+			snprintf(why, sizeof why, "%d of %zu repetitions are outliers", r->st.outliers, r->st.n);
+		if (wide)
+			pb_textf(why + strlen(why), sizeof why - strlen(why), "%s95%% CI ±%.0f%%", why[0] ? ", " : "",
+				 100 * half / r->st.median);
+		add(a, PB_AN_DISTURBED, r, "%s: %s", name, why);
+	}
+}
+
+/* Oversubscription: each variant's most workers past the core count against the core count. */
+static void oversub_anomaly(struct pb_analysis *a, const struct pb_group *g)
+{
+	const struct pb_sumrow *rows = a->rows;
 	char line[400] = "";
 	int over = 0;
 	for (size_t s = g->first_sweep; s < g->first_sweep + g->nsweeps; s++) {
@@ -322,6 +322,15 @@ static void group_anomalies(struct pb_analysis *a, const struct pb_group *g, cha
 		add(a, PB_AN_OVERSUB, &rows[g->idx[0]], "%s at %d workers on %d cores, time against %d workers: %s", label,
 		    over, a->cores, a->cores, line);
 	}
+}
+
+/* seen[i]: row i was looked at in an earlier group (a serial row belongs to several): said once. */
+static void group_anomalies(struct pb_analysis *a, const struct pb_group *g, char *seen)
+{
+	for (size_t j = 0; j < g->n; j++)
+		if (!seen[g->idx[j]]++)
+			row_anomalies(a, g, j);
+	oversub_anomaly(a, g);
 }
 
 /* ---- labels ---- */

@@ -797,6 +797,73 @@ static int scaling_plot(struct ctx *c, long g, const char *file, const char *kin
 	return 0;
 }
 
+/* The ranges of a group's scaling plots: workers, times, speedups, efficiencies, set-up times. */
+struct scaling_ranges {
+	struct range x, t, s, e, u;
+};
+
+static void scaling_ranges(const struct pb_sumrow *rows, const size_t *idx, size_t m, struct scaling_ranges *sc)
+{
+	memset(sc, 0, sizeof *sc);
+	for (size_t j = 0; j < m; j++) {
+		const struct pb_sumrow *r = &rows[idx[j]];
+		range_add(&sc->x, r->key.workers);
+		range_add(&sc->t, r->st.ci_lo);
+		range_add(&sc->t, r->st.ci_hi);
+		range_add(&sc->t, r->st.median);
+		if (r->has_speedup && r->st.ci_lo > 0 && r->st.ci_hi > 0) {
+			range_add(&sc->s, r->serial_median / r->st.ci_hi);
+			range_add(&sc->s, r->serial_median / r->st.ci_lo);
+			range_add(&sc->e, r->serial_median / r->st.ci_hi / r->key.workers);
+			range_add(&sc->e, r->serial_median / r->st.ci_lo / r->key.workers);
+		}
+		range_add(&sc->u, r->setup_s);
+	}
+	range_add(&sc->s, 1);
+	range_add(&sc->s, sc->x.hi); /* the ideal line reaches the largest count */
+	range_add(&sc->e, 1);
+}
+
+/* image: pool (copies through pipes) against shm (shared memory), when the group has both. */
+static int plan_pool_shm(struct ctx *c, long g, size_t m, const char *slug, const char *problem, const char *sub,
+			 const char *xv)
+{
+	const struct pb_raw_row *k = &c->rows[c->idx[0]].key;
+	if (strcmp(k->workload, "image") != 0 || !has_variant(c->rows, c->idx, m, "pool") ||
+	    !has_variant(c->rows, c->idx, m, "shm"))
+		return 0;
+	size_t ms = 0, pick[256];
+	for (size_t j = 0; j < m && ms < 256; j++)
+		if (strcmp(c->rows[c->idx[j]].key.variant, "pool") == 0 || strcmp(c->rows[c->idx[j]].key.variant, "shm") == 0)
+			pick[ms++] = c->idx[j];
+	struct series s2[MAX_SERIES];
+	int ns2 = split_series(c->rows, pick, ms, 0, x_workers, s2);
+	char name[200], t[600];
+	struct range tr2 = { 0 };
+	for (size_t j = 0; j < ms; j++) {
+		range_add(&tr2, c->rows[pick[j]].st.ci_lo);
+		range_add(&tr2, c->rows[pick[j]].st.ci_hi);
+	}
+	snprintf(name, sizeof name, "%s-pool-shm", slug);
+	FILE *f2 = data_open(c, name, "image: pool against shm", scaling_cols);
+	if (!f2)
+		return -1;
+	int nb2 = 0;
+	write_blocks(f2, &nb2, c->rows, pick, s2, ns2, pt_scaling);
+	if (data_close(c, f2, name) != 0)
+		return -1;
+	struct pb_plot *p = add_plot(c, name, "time.gp", "group", g);
+	if (!p)
+		return -1;
+	pb_textf(t, sizeof t, "%s: pool (copies through pipes) against shm (shared)", problem);
+	plot_titles(p, t, sub);
+	p->nseries = ns2;
+	snprintf(p->vars, sizeof p->vars, "datafile='%s.dat'; nseries=%d; nideal=0; %s", name, ns2, xv);
+	range_vars(p->vars, sizeof p->vars, "y", &tr2, 0, 1);
+	style_vars(p->vars, sizeof p->vars, s2, ns2);
+	return 0;
+}
+
 /* Every plot of group g: time (with sleep's ideal), speedup (with the fits), efficiency, set-up, counters. */
 static int plan_group(struct ctx *c, size_t g)
 {
@@ -820,24 +887,9 @@ static int plan_group(struct ctx *c, size_t g)
 	if (is_serial(k))
 		decomposition(sub, sizeof sub, k, F_TASKS | F_BIND);
 
-	struct range xr = { 0 }, tr = { 0 }, sr = { 0 }, er = { 0 }, ur = { 0 };
-	for (size_t j = 0; j < m; j++) {
-		const struct pb_sumrow *r = &c->rows[c->idx[j]];
-		range_add(&xr, r->key.workers);
-		range_add(&tr, r->st.ci_lo);
-		range_add(&tr, r->st.ci_hi);
-		range_add(&tr, r->st.median);
-		if (r->has_speedup && r->st.ci_lo > 0 && r->st.ci_hi > 0) {
-			range_add(&sr, r->serial_median / r->st.ci_hi);
-			range_add(&sr, r->serial_median / r->st.ci_lo);
-			range_add(&er, r->serial_median / r->st.ci_hi / r->key.workers);
-			range_add(&er, r->serial_median / r->st.ci_lo / r->key.workers);
-		}
-		range_add(&ur, r->setup_s);
-	}
-	range_add(&sr, 1);
-	range_add(&sr, xr.hi); /* the ideal line reaches the largest count */
-	range_add(&er, 1);
+	struct scaling_ranges sc;
+	scaling_ranges(c->rows, c->idx, m, &sc);
+	struct range xr = sc.x, tr = sc.t, sr = sc.s, er = sc.e, ur = sc.u;
 	range_vars(xv, sizeof xv, "x", &xr, 1, 0);
 	vars_add(xv, sizeof xv, "cores=%d", c->a->cores);
 	xtics_var(xv, sizeof xv, c->rows, c->idx, m, x_workers);
@@ -885,41 +937,7 @@ static int plan_group(struct ctx *c, size_t g)
 	if (plot_counters(c, (long)g, slug, problem, sub, c->idx, m, s, ns, xv) != 0)
 		return -1;
 
-	/* image: pool (copies through pipes) against shm (shared memory) */
-	if (strcmp(k->workload, "image") == 0 && has_variant(c->rows, c->idx, m, "pool") &&
-	    has_variant(c->rows, c->idx, m, "shm")) {
-		size_t ms = 0, pick[256];
-		for (size_t j = 0; j < m && ms < 256; j++)
-			if (strcmp(c->rows[c->idx[j]].key.variant, "pool") == 0 ||
-			    strcmp(c->rows[c->idx[j]].key.variant, "shm") == 0)
-				pick[ms++] = c->idx[j];
-		struct series s2[MAX_SERIES];
-		int ns2 = split_series(c->rows, pick, ms, 0, x_workers, s2);
-		char name[200];
-		struct range tr2 = { 0 };
-		for (size_t j = 0; j < ms; j++) {
-			range_add(&tr2, c->rows[pick[j]].st.ci_lo);
-			range_add(&tr2, c->rows[pick[j]].st.ci_hi);
-		}
-		snprintf(name, sizeof name, "%s-pool-shm", slug);
-		FILE *f2 = data_open(c, name, "image: pool against shm", scaling_cols);
-		if (!f2)
-			return -1;
-		int nb2 = 0;
-		write_blocks(f2, &nb2, c->rows, pick, s2, ns2, pt_scaling);
-		if (data_close(c, f2, name) != 0)
-			return -1;
-		struct pb_plot *p = add_plot(c, name, "time.gp", "group", (long)g);
-		if (!p)
-			return -1;
-		pb_textf(t, sizeof t, "%s: pool (copies through pipes) against shm (shared)", problem);
-		plot_titles(p, t, sub);
-		p->nseries = ns2;
-		snprintf(p->vars, sizeof p->vars, "datafile='%s.dat'; nseries=%d; nideal=0; %s", name, ns2, xv);
-		range_vars(p->vars, sizeof p->vars, "y", &tr2, 0, 1);
-		style_vars(p->vars, sizeof p->vars, s2, ns2);
-	}
-	return 0;
+	return plan_pool_shm(c, (long)g, m, slug, problem, sub, xv);
 fail:
 	if (f)
 		fclose(f);
@@ -990,11 +1008,10 @@ out:
 
 /* ---- the sleep experiments ---- */
 
-/* Dispatch overhead: empty tasks (ms=0) handed out one at a time, per task, as bars per variant and workers. */
-static int plan_dispatch(struct ctx *c)
+/* The dispatch cases (ms=0, chunk 1, verified) into c->idx; their variants (by rank) and worker counts (sorted). */
+static size_t dispatch_cases(struct ctx *c, const char **vars, int *nvp, int *ws, int *nwp)
 {
-	const char *vars[16];
-	int nv = 0, ws[16], nw = 0;
+	int nv = 0, nw = 0;
 	size_t m = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct pb_raw_row *k = &c->rows[i].key;
@@ -1011,8 +1028,6 @@ static int plan_dispatch(struct ctx *c)
 		if (w == nw && nw < 16)
 			ws[nw++] = k->workers;
 	}
-	if (!m)
-		return 0;
 	for (int a = 1; a < nv; a++)
 		for (int b = a; b > 0 && pb_variant_rank(vars[b - 1]) > pb_variant_rank(vars[b]); b--) {
 			const char *t = vars[b];
@@ -1025,6 +1040,19 @@ static int plan_dispatch(struct ctx *c)
 			ws[b] = ws[b - 1];
 			ws[b - 1] = t;
 		}
+	*nvp = nv;
+	*nwp = nw;
+	return m;
+}
+
+/* Dispatch overhead: empty tasks (ms=0) handed out one at a time, per task, as bars per variant and workers. */
+static int plan_dispatch(struct ctx *c)
+{
+	const char *vars[16];
+	int nv, ws[16], nw;
+	size_t m = dispatch_cases(c, vars, &nv, ws, &nw);
+	if (!m)
+		return 0;
 	FILE *f = data_open(c, "dispatch", "sleep ms=0, chunk 1: median / tasks, seconds per task; ? = not measured",
 			    "variant, then one column per worker count");
 	if (!f)
@@ -1153,11 +1181,10 @@ static int plan_tasklen(struct ctx *c)
 
 /* ---- across groups: the speedup of each variant at the core count ---- */
 
-static int plan_bars(struct ctx *c)
+/* The variants with a speedup outside sleep, by rank. */
+static int bar_variants(struct ctx *c, const char **vars)
 {
-	const struct pb_analysis *a = c->a;
-	const char *vars[16];
-	int nv = 0, ngroups = 0;
+	int nv = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const struct pb_raw_row *k = &c->rows[i].key;
 		if (!c->rows[i].has_speedup || is_serial(k) || strcmp(k->workload, "sleep") == 0)
@@ -1168,14 +1195,47 @@ static int plan_bars(struct ctx *c)
 		if (v == nv && nv < 16)
 			vars[nv++] = k->variant;
 	}
-	if (nv == 0)
-		return 0;
 	for (int x = 1; x < nv; x++)
 		for (int y = x; y > 0 && pb_variant_rank(vars[y - 1]) > pb_variant_rank(vars[y]); y--) {
 			const char *t = vars[y];
 			vars[y] = vars[y - 1];
 			vars[y - 1] = t;
 		}
+	return nv;
+}
+
+/* A bar cluster's label: the group's, without "n=" when the workload has one size in the run; the workers if not the cores. */
+static void bar_label(const struct pb_analysis *a, const struct pb_group *gr, int at, char *full, size_t len)
+{
+	const struct pb_raw_row *k = &a->rows[gr->idx[0]].key;
+	char label[PB_PARAMS_MAX + 64];
+	pb_group_label(a, gr, label, sizeof label);
+	char *n = strstr(label, " n=");
+	int one_size = 1;
+	for (size_t h = 0; h < a->ngroups; h++) {
+		const struct pb_raw_row *o = &a->rows[a->groups[h].idx[0]].key;
+		one_size &= strcmp(o->workload, k->workload) != 0 || o->size == k->size;
+	}
+	if (n && one_size) {
+		char *end = strchr(n + 1, ' ');
+		memmove(n, end ? end : n + strlen(n), strlen(end ? end : n + strlen(n)) + 1);
+	}
+	if (at != a->cores)
+		pb_textf(full, len, "%s (j=%d)", label, at);
+	else
+		pb_textf(full, len, "%s", label);
+	for (char *s = full; *s; s++)
+		if (*s == '"')
+			*s = '\'';
+}
+
+static int plan_bars(struct ctx *c)
+{
+	const struct pb_analysis *a = c->a;
+	const char *vars[16];
+	int nv = bar_variants(c, vars), ngroups = 0;
+	if (nv == 0)
+		return 0;
 	FILE *f = data_open(c, "speedup-bars", "speedup over serial at the core count (or the most workers below it); ? = none",
 			    "group label, then one column per variant");
 	if (!f)
@@ -1201,25 +1261,8 @@ static int plan_bars(struct ctx *c)
 		}
 		if (at < 2)
 			continue;
-		char label[PB_PARAMS_MAX + 64], full[PB_PARAMS_MAX + 96];
-		pb_group_label(a, gr, label, sizeof label);
-		/* "pi n=1e9" reads as "pi" when the workload has one size in the run */
-		char *n = strstr(label, " n=");
-		int one_size = 1;
-		for (size_t h = 0; h < a->ngroups; h++) {
-			const struct pb_raw_row *o = &a->rows[a->groups[h].idx[0]].key;
-			one_size &= strcmp(o->workload, k->workload) != 0 || o->size == k->size;
-		}
-		if (n && one_size) {
-			char *end = strchr(n + 1, ' ');
-			memmove(n, end ? end : n + strlen(n), strlen(end ? end : n + strlen(n)) + 1);
-		}
-		pb_textf(full, sizeof full, "%s%s", label, "");
-		if (at != a->cores)
-			pb_textf(full, sizeof full, "%s (j=%d)", label, at);
-		for (char *s = full; *s; s++)
-			if (*s == '"')
-				*s = '\'';
+		char full[PB_PARAMS_MAX + 96];
+		bar_label(a, gr, at, full, sizeof full);
 		fprintf(f, "\"%s\"", full);
 		for (int v = 0; v < nv; v++) {
 			double best = NAN;

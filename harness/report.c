@@ -237,6 +237,23 @@ static void report_anomalies(FILE *f, const struct pb_results *r)
 	const struct pb_analysis *a = &r->an;
 	enum { SHOW = 6 };
 	fputs("## Anomalies\n\n", f);
+	/* a machine that was busy before the run started disturbs every number after it */
+	json_t *w = meta_get(r->meta, "warnings");
+	size_t i;
+	json_t *e;
+	int loaded = 0;
+	json_array_foreach(w, i, e) {
+		const char *t = json_string_value(e);
+		if (t && strstr(t, "load average") && !loaded++) {
+			fputs("- **the machine was busy**: ", f);
+			md_text(f, t);
+			fputs(" (every time below may be disturbed)\n", f);
+		}
+	}
+	if (a->nanomalies == 0 && loaded) {
+		fputc('\n', f);
+		return;
+	}
 	if (a->nanomalies == 0) {
 		fputs("None: no failed verification, no efficiency above 1, no cliff, no worker count past the cores, no "
 		      "wasted CPU time, no disturbed repetitions.\n\n",

@@ -407,6 +407,67 @@ static void build_heading(struct pb_tab *t, const struct pb_raw_row *keys, size_
 		heading_add(t, "\n", plist);
 }
 
+/* Widths: the headers, the key cells, and room for the widest number cells.  Returns the widest result. */
+static size_t measure(struct pb_tab *t, const struct pb_raw_row *keys, size_t n)
+{
+	const char *const *head = t->markdown ? md_head : term_head;
+	for (int c = 0; c < PB_TC_N; c++)
+		t->width[c] = (int)pb_text_width(head[c]);
+	size_t result_w = 0;
+	for (size_t i = 0; i < n; i++) {
+		char cell[PB_PARAMS_MAX];
+		const struct pb_raw_row *k = &keys[i];
+		widen(t, PB_TC_WORKLOAD, k->workload);
+		pb_fmt_count(cell, sizeof cell, (double)k->size);
+		widen(t, PB_TC_SIZE, cell);
+		params_cell(t, k, cell, sizeof cell);
+		widen(t, PB_TC_PARAMS, cell);
+		widen(t, PB_TC_VARIANT, k->variant);
+		snprintf(cell, sizeof cell, "%d", k->workers);
+		widen(t, PB_TC_WORKERS, cell);
+		pb_fmt_count(cell, sizeof cell, (double)k->tasks);
+		widen(t, PB_TC_TASKS, cell);
+		pb_fmt_count(cell, sizeof cell, (double)k->chunk);
+		widen(t, PB_TC_CHUNK, cell);
+		widen(t, PB_TC_SCHED, k->schedule);
+		widen(t, PB_TC_BIND, k->bind);
+		if (pb_text_width(k->result) > result_w)
+			result_w = pb_text_width(k->result);
+	}
+	/* number columns: room for the widest value they take ("123 ms", "0.123–1.23 s", "12.34x") */
+	static const struct { int col, min; } room[] = { { PB_TC_MEDIAN, 7 }, { PB_TC_CI, 13 }, { PB_TC_SPEEDUP, 7 },
+							   { PB_TC_EFF, 4 } };
+	for (size_t i = 0; i < sizeof room / sizeof room[0]; i++)
+		if (t->width[room[i].col] < room[i].min)
+			t->width[room[i].col] = room[i].min;
+	return result_w;
+}
+
+/*
+ * PB_TABLE_WIDTH columns: parameters at most 32 wide (cut with '…'), the
+ * result column in what is left (20 when its width is not known yet, left
+ * out under 12); still too wide: parameters narrower, then no efficiency
+ * (speedup / workers says it).
+ */
+static void fit_width(struct pb_tab *t, size_t result_w)
+{
+	if (t->width[PB_TC_PARAMS] > 32)
+		t->width[PB_TC_PARAMS] = 32;
+	t->shown &= ~(1u << PB_TC_RESULT);
+	int left = PB_TABLE_WIDTH - total_width(t) - 2;
+	int want = result_w ? (int)result_w : 20;
+	if (want < t->width[PB_TC_RESULT])
+		want = t->width[PB_TC_RESULT];
+	if (left >= 12 || left >= want) {
+		t->width[PB_TC_RESULT] = want < left ? want : left;
+		t->shown |= 1u << PB_TC_RESULT;
+	}
+	while (total_width(t) > PB_TABLE_WIDTH && t->width[PB_TC_PARAMS] > 12)
+		t->width[PB_TC_PARAMS]--;
+	if (total_width(t) > PB_TABLE_WIDTH)
+		t->shown &= ~(1u << PB_TC_EFF);
+}
+
 int pb_tab_begin(struct pb_tab *t, FILE *out, int markdown, const struct pb_raw_row *keys, size_t n)
 {
 	memset(t, 0, sizeof *t);
@@ -436,62 +497,11 @@ int pb_tab_begin(struct pb_tab *t, FILE *out, int markdown, const struct pb_raw_
 		t->shown &= ~(1u << PB_TC_PARAMS);
 	build_heading(t, keys, n);
 
-	/* widths: the headers, the key cells, and the widest number cells */
-	const char *const *head = markdown ? md_head : term_head;
-	for (int c = 0; c < PB_TC_N; c++)
-		t->width[c] = (int)pb_text_width(head[c]);
-	size_t result_w = 0;
-	for (size_t i = 0; i < n; i++) {
-		char cell[PB_PARAMS_MAX];
-		const struct pb_raw_row *k = &keys[i];
-		widen(t, PB_TC_WORKLOAD, k->workload);
-		pb_fmt_count(cell, sizeof cell, (double)k->size);
-		widen(t, PB_TC_SIZE, cell);
-		params_cell(t, k, cell, sizeof cell);
-		widen(t, PB_TC_PARAMS, cell);
-		widen(t, PB_TC_VARIANT, k->variant);
-		snprintf(cell, sizeof cell, "%d", k->workers);
-		widen(t, PB_TC_WORKERS, cell);
-		pb_fmt_count(cell, sizeof cell, (double)k->tasks);
-		widen(t, PB_TC_TASKS, cell);
-		pb_fmt_count(cell, sizeof cell, (double)k->chunk);
-		widen(t, PB_TC_CHUNK, cell);
-		widen(t, PB_TC_SCHED, k->schedule);
-		widen(t, PB_TC_BIND, k->bind);
-		if (strlen(k->result) > result_w)
-			result_w = pb_text_width(k->result);
-	}
-	/* number columns: room for the widest value they take ("123 ms", "0.123–1.23 s", "12.34x") */
-	if (t->width[PB_TC_MEDIAN] < 7)
-		t->width[PB_TC_MEDIAN] = 7;
-	if (t->width[PB_TC_CI] < 13)
-		t->width[PB_TC_CI] = 13;
-	if (t->width[PB_TC_SPEEDUP] < 7)
-		t->width[PB_TC_SPEEDUP] = 7;
-	if (t->width[PB_TC_EFF] < 4)
-		t->width[PB_TC_EFF] = 4;
-	if (markdown) {
-		if ((int)result_w > t->width[PB_TC_RESULT])
-			t->width[PB_TC_RESULT] = (int)result_w;
-		return 0;
-	}
-	/* 120 columns: parameters at most 32 wide (cut with '…'), then the result takes what is left */
-	if (t->width[PB_TC_PARAMS] > 32)
-		t->width[PB_TC_PARAMS] = 32;
-	t->shown &= ~(1u << PB_TC_RESULT);
-	int left = PB_TABLE_WIDTH - total_width(t) - 2;
-	int want = result_w ? (int)result_w : 20;
-	if (want < t->width[PB_TC_RESULT])
-		want = t->width[PB_TC_RESULT];
-	if (left >= 12 || left >= want) {
-		t->width[PB_TC_RESULT] = want < left ? want : left;
-		t->shown |= 1u << PB_TC_RESULT;
-	}
-	/* still too wide: parameters narrower, then no efficiency (speedup / workers says it) */
-	while (total_width(t) > PB_TABLE_WIDTH && t->width[PB_TC_PARAMS] > 12)
-		t->width[PB_TC_PARAMS]--;
-	if (total_width(t) > PB_TABLE_WIDTH)
-		t->shown &= ~(1u << PB_TC_EFF);
+	size_t result_w = measure(t, keys, n);
+	if (!markdown)
+		fit_width(t, result_w);
+	else if ((int)result_w > t->width[PB_TC_RESULT])
+		t->width[PB_TC_RESULT] = (int)result_w;
 	return 0;
 }
 
@@ -705,7 +715,7 @@ void pb_tab_row(struct pb_tab *t, const struct pb_sumrow *r)
 int pb_tab_print(FILE *out, int markdown, const struct pb_sumrow *rows, size_t n)
 {
 	struct pb_tab t;
-	struct pb_raw_row *keys = malloc((n ? n : 1) * sizeof *keys);
+	struct pb_raw_row *keys = calloc(n ? n : 1, sizeof *keys);
 	if (!keys)
 		return -1;
 	for (size_t i = 0; i < n; i++)

@@ -40,22 +40,11 @@ static const char topo_usage[] =
 	"and pu work, each counter backend and why it is or is not available, and three probes: memory\n"
 	"copy bandwidth, sequential read bandwidth and the pipe round trip between two processes.\n";
 
-int pb_cmd_topo(int argc, char **argv)
+/* The machine and its caches. */
+static void print_machine(const struct pb_topo_summary *tp)
 {
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(topo_usage, stdout);
-		return 0;
-	}
-	if (argc > 1) {
-		pb_err("topo: unexpected argument '%s' (see 'parbench topo --help')", argv[1]);
-		return 2;
-	}
-	struct pb_topo_summary t;
-	char err[256], buf[1024];
-	if (pb_topo_summary(&t, err, sizeof err) != 0) {
-		pb_err("topo: cannot read the topology: %s", err);
-		return 1;
-	}
+	const struct pb_topo_summary t = *tp;
+	char buf[1024];
 	printf("machine\n");
 	printf("  %-11s %s\n", "cpu model", t.cpu_model);
 	print_count("packages", t.packages);
@@ -78,6 +67,11 @@ int pb_cmd_topo(int argc, char **argv)
 		printf("  x%d, each shared by %d PU%s\n", c->count, c->shared_by_pus, c->shared_by_pus == 1 ? "" : "s");
 	}
 
+}
+
+/* Whether --bind core and pu work here. */
+static void print_binding(void)
+{
 	printf("binding\n");
 	char why[256];
 	if (!pb_pin_supported(why, sizeof why)) {
@@ -92,6 +86,12 @@ int pb_cmd_topo(int argc, char **argv)
 		}
 	}
 
+}
+
+/* Each counter backend, and what auto picks. */
+static void print_counters(void)
+{
+	char why[256], err[256];
 	printf("counters\n");
 	static const enum pb_ctr_backend backends[] = { PB_CTR_PAPI, PB_CTR_PERF, PB_CTR_RUSAGE };
 	static const char *const specs[] = { NULL, "perf", "rusage" };
@@ -117,6 +117,11 @@ int pb_cmd_topo(int argc, char **argv)
 	}
 	printf("  %-11s %s\n", "papi lib", pb_papi_version());
 
+}
+
+/* The three probes. */
+static void print_probes(void)
+{
 	printf("probes\n");
 	fflush(stdout);
 	struct pb_copy_probe cp;
@@ -136,5 +141,27 @@ int pb_cmd_topo(int argc, char **argv)
 		printf("  %-11s %.2f us per 1-byte round trip between two processes\n", "pipe", rtt);
 	else
 		printf("  %-11s failed\n", "pipe");
+}
+
+int pb_cmd_topo(int argc, char **argv)
+{
+	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+		fputs(topo_usage, stdout);
+		return 0;
+	}
+	if (argc > 1) {
+		pb_err("topo: unexpected argument '%s' (see 'parbench topo --help')", argv[1]);
+		return 2;
+	}
+	struct pb_topo_summary t;
+	char err[256];
+	if (pb_topo_summary(&t, err, sizeof err) != 0) {
+		pb_err("topo: cannot read the topology: %s", err);
+		return 1;
+	}
+	print_machine(&t);
+	print_binding();
+	print_counters();
+	print_probes();
 	return 0;
 }
