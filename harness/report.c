@@ -239,10 +239,10 @@ static void report_anomalies(FILE *f, const struct pb_results *r)
 	fputs("## Anomalies\n\n", f);
 	/* a machine that was busy before the run started disturbs every number after it */
 	json_t *w = meta_get(r->meta, "warnings");
-	size_t i;
+	size_t wi;
 	json_t *e;
 	int loaded = 0;
-	json_array_foreach(w, i, e) {
+	json_array_foreach(w, wi, e) {
 		const char *t = json_string_value(e);
 		if (t && strstr(t, "load average") && !loaded++) {
 			fputs("- **the machine was busy**: ", f);
