@@ -22,6 +22,7 @@ struct pb_results {
 	size_t n;
 	json_t *meta;            /* meta.json, or NULL */
 	char meta_problem[512];  /* why meta.json could not be read, or "" */
+	char counters_problem[512]; /* why counters.csv could not be read (the counters are left out), or "" */
 	int cores;               /* meta.json's core count, else this machine's CPUs */
 	int cores_from_meta;
 	struct pb_analysis an;

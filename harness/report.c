@@ -720,6 +720,8 @@ int pb_cmd_report(int argc, char **argv)
 	rc = 2;
 	if (r.meta_problem[0])
 		pb_warn("report: %s", r.meta_problem);
+	if (r.counters_problem[0])
+		pb_warn("report: counters left out: %s", r.counters_problem);
 	snprintf(path, sizeof path, "%s/summary.csv", dir);
 	if (pb_summary_write(path, r.rows, r.n, err, sizeof err) != 0 ||
 	    make_plots(dir, &r, &set, note, sizeof note, err, sizeof err) != 0 ||
