@@ -617,7 +617,7 @@ int pb_cmd_report(int argc, char **argv)
 {
 	const char *dir = NULL;
 	int quiet = 0;
-	char err[1024];
+	char err[PB_ERR_MAX];
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
@@ -657,7 +657,7 @@ int pb_cmd_report(int argc, char **argv)
 	size_t n = 0;
 	struct pb_plotset set = { 0 };
 	struct meta meta = { 0 };
-	char path[4096], scripts[4096], note[1200] = "";
+	char path[4096], scripts[4096], note[PB_ERR_MAX + 64] = "";
 	if (pb_summary_compute(&raw, &rows, &n, err, sizeof err) != 0)
 		goto fail;
 	struct pb_counters ctr;

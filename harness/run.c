@@ -76,7 +76,7 @@ static void print_table_row(const struct runner *r, size_t c, const struct pb_st
 	       (unsigned long long)j->actual_size, j->params_str[0] ? j->params_str : "-", pc->ex->name, pc->workers,
 	       (unsigned long long)pc->tasks, pb_sched_name(pc->sched), (unsigned long long)pc->chunk, st->median,
 	       st->min, st->max, result, verified ? "yes" : "NO");
-	fflush(stdout);
+	pb_stdout_flush();
 }
 
 /* ---- recording ---- */
@@ -317,7 +317,7 @@ static int run_case(struct runner *r, struct pb_job *job, size_t c, double prep_
 		}
 	}
 	r->plan.cases[c].ex->close(oc.ex);
-	if (nrows > 0)
+	if (nrows > 0 && !r->s.io_failed)
 		finish_case(r, &oc, walls, nrows, result, verified_all);
 	free(walls);
 	return ret;
