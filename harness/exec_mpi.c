@@ -26,7 +26,7 @@
 
 /*
  * parbench is not an MPI process: per case, open() starts
- *   mpirun [binding] [--hostfile F] -np 1 --host <this host> parbench-mpi ARGS : -np P parbench-mpi ARGS
+ *   mpirun [binding] [--hostfile F] -np 1 --host THIS_HOST parbench-mpi ARGS : -np P --host F's hosts parbench-mpi ARGS
  * (one context when there is no hostfile), so that rank 0, the coordinator,
  * runs on this host and the P worker ranks wherever the launcher maps them.
  * Rank 0 connects to a UNIX socket in a private directory, and parbench
@@ -124,7 +124,7 @@ static void mpi_describe(char *buf, size_t len)
 	find_mpirun(run, sizeof run);
 	snprintf(buf, len,
 		 "launch: %s%s --oversubscribe --bind-to none|core|hwthread[:overload-allowed] [--map-by core|hwthread|socket] "
-		 "[--hostfile FILE] -np 1 --host THIS_HOST %s ... : -np WORKERS %s ...; rank 0 coordinates "
+		 "[--hostfile FILE] -np 1 --host THIS_HOST %s ... : -np WORKERS [--host FILE's hosts] %s ...; rank 0 coordinates "
 		 "(tests for 50 us, then sleeps 20 us between tests), worker ranks wait in MPI_Recv",
 		 run, geteuid() == 0 ? " --allow-run-as-root" : "", rank, rank);
 }
@@ -172,8 +172,49 @@ static void add_job(struct launch *l, const char *rank, const struct pb_job *job
 	}
 }
 
+/*
+ * The worker ranks' hosts from an Open MPI hostfile ("host [slots=N] ...",
+ * '#' comments) as mpirun's --host list "h1:2,h2:4": the second context of
+ * the launch maps onto exactly these, while rank 0 stays on this host.
+ * 0, or -1 with err.
+ */
+static int hostfile_hosts(const char *file, char *buf, size_t len, char *err, size_t errlen)
+{
+	char *data, e[PB_ERR_MAX];
+	size_t n, pos = 0;
+	if (pb_read_file(file, &data, &n, e, sizeof e) != 0) {
+		snprintf(err, errlen, "mpi: --hostfile: %s", e);
+		return -1;
+	}
+	buf[0] = '\0';
+	for (char *save = NULL, *line = strtok_r(data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *hash = strchr(line, '#'), host[256];
+		long slots = 1;
+		if (hash)
+			*hash = '\0';
+		if (sscanf(line, "%255s", host) != 1)
+			continue;
+		const char *sl = strstr(line, "slots=");
+		if (sl && (sl == line || sl[-1] == ' ' || sl[-1] == '\t'))
+			slots = strtol(sl + 6, NULL, 10);
+		int k = snprintf(buf + pos, len - pos, "%s%s:%ld", pos ? "," : "", host, slots > 0 ? slots : 1);
+		if (k < 0 || (size_t)k >= len - pos) {
+			free(data);
+			snprintf(err, errlen, "mpi: --hostfile '%s' lists too many hosts", file);
+			return -1;
+		}
+		pos += (size_t)k;
+	}
+	free(data);
+	if (!pos) {
+		snprintf(err, errlen, "mpi: --hostfile '%s' lists no host", file);
+		return -1;
+	}
+	return 0;
+}
+
 static void build_launch(struct launch *l, const char *mpirun, const char *rank, const struct pb_exec_opts *o,
-			 const struct pb_job *job, const char *dir, const char *sock)
+			 const struct pb_job *job, const char *dir, const char *sock, const char *hosts)
 {
 	char host[256];
 	memset(l, 0, sizeof *l);
@@ -209,6 +250,8 @@ static void build_launch(struct launch *l, const char *mpirun, const char *rank,
 		add(l, ":");
 		add(l, "-np");
 		add(l, "%d", o->workers);
+		add(l, "--host");
+		add(l, "%s", hosts);
 		add_job(l, rank, job, sock);
 	} else {
 		add(l, "-np");
@@ -524,7 +567,10 @@ static struct pb_exec *mpi_open(const struct pb_exec_opts *o, const struct pb_jo
 		snprintf(err, errlen, "mpi: cannot listen on '%s': %s", sock, strerror(errno));
 		goto fail;
 	}
-	build_launch(l, mpirun, rank, o, job, ex->dir, sock);
+	char hosts[8192] = "";
+	if (o->hostfile && *o->hostfile && hostfile_hosts(o->hostfile, hosts, sizeof hosts, err, errlen) != 0)
+		goto fail;
+	build_launch(l, mpirun, rank, o, job, ex->dir, sock, hosts);
 	prctl(PR_SET_CHILD_SUBREAPER, 1); /* see reap_orphans */
 	if (start_mpirun(ex, l, err, errlen) != 0)
 		goto fail;
