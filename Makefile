@@ -11,6 +11,7 @@ PKG_CONFIG ?= pkg-config
 WITH_HWLOC  ?= auto
 WITH_PAPI   ?= auto
 WITH_OPENMP ?= auto
+WITH_MPI    ?= auto
 # Arguments for `make bench` (BENCH=full for the larger matrix) and `make report`.
 BENCH     ?=
 BENCH_ARGS ?=
@@ -38,6 +39,9 @@ WITH_HWLOC := $(if $(call have,hwloc),yes,no)
 endif
 ifeq ($(WITH_PAPI),auto)
 WITH_PAPI := $(if $(call have,papi),yes,no)
+endif
+ifeq ($(WITH_MPI),auto)
+WITH_MPI := $(if $(call have,ompi-c),yes,no)
 endif
 ifeq ($(WITH_OPENMP),auto)
 WITH_OPENMP := $(shell echo 'int main(void){return 0;}' | $(CC) -fopenmp -x c - -o /dev/null 2>/dev/null && echo yes || echo no)
@@ -88,7 +92,19 @@ FEATURE_SRCS += harness/exec_openmp.c
 else
 FEATURE_SRCS += harness/exec_openmp_none.c
 endif
-OPTIONAL_SRCS := harness/pin_hwloc.c harness/counters_papi.c harness/exec_openmp.c $(STUB_SRCS)
+# The mpi variant: parbench starts mpirun; the ranks run build/parbench-mpi (harness/mpi_rank.c,
+# the only file that includes mpi.h), so the parbench binary itself never links MPI.
+ifeq ($(WITH_MPI),yes)
+MPI_CFLAGS := $(shell $(PKG_CONFIG) --cflags ompi-c)
+MPI_LIBS   := $(shell $(PKG_CONFIG) --libs ompi-c)
+FEATURE_SRCS += harness/exec_mpi.c
+RANK_BIN := $(BUILD)/parbench-mpi
+else
+FEATURE_SRCS += harness/exec_mpi_none.c
+RANK_BIN :=
+endif
+OPTIONAL_SRCS := harness/pin_hwloc.c harness/counters_papi.c harness/exec_openmp.c harness/exec_mpi.c \
+	harness/mpi_rank.c $(STUB_SRCS)
 SRCS := $(filter-out $(OPTIONAL_SRCS),$(ALL_SRCS)) $(FEATURE_SRCS)
 OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/harness/main.o,$(OBJS))
@@ -102,13 +118,18 @@ BUILDINFO := $(BUILD)/gen/buildinfo.h
 
 .PHONY: all test test-run test-minimal unit-tests bench bench-full report perf-check deps clean install asan tsan valgrind FORCE
 
-all: $(BUILD)/parbench
+all: $(BUILD)/parbench $(RANK_BIN)
 
 $(BUILD)/parbench: $(OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(FINAL_CFLAGS) -o $@ $(OBJS) $(FINAL_LDFLAGS) $(LIBS)
 
 $(BUILD)/obj/harness/exec_openmp.o: FINAL_CFLAGS += -fopenmp
+$(BUILD)/obj/harness/mpi_rank.o: FINAL_CFLAGS += $(MPI_CFLAGS)
+
+$(BUILD)/parbench-mpi: $(LIB_OBJS) $(BUILD)/obj/harness/mpi_rank.o
+	@echo "  LD      $@"
+	$(Q)$(CC) $(FINAL_CFLAGS) -o $@ $(LIB_OBJS) $(BUILD)/obj/harness/mpi_rank.o $(FINAL_LDFLAGS) $(LIBS) $(MPI_LIBS)
 
 # buildinfo.h is order-only: it must exist before the first compile, and -MMD makes only the
 # objects that really include it (main.c, session.c) depend on its contents.
@@ -123,7 +144,7 @@ $(BUILDINFO): FORCE
 	@{ echo '#define PB_VERSION "$(VERSION)"'; \
 	   echo '#define PB_BUILD_CC "$(shell $(CC) --version 2>/dev/null | head -n 1 | sed 's/"/\\"/g')"'; \
 	   echo '#define PB_BUILD_CFLAGS "$(subst ",\",$(FINAL_CFLAGS))"'; \
-	   echo '#define PB_BUILD_FEATURES "hwloc=$(WITH_HWLOC) papi=$(WITH_PAPI) openmp=$(WITH_OPENMP)"'; \
+	   echo '#define PB_BUILD_FEATURES "hwloc=$(WITH_HWLOC) papi=$(WITH_PAPI) openmp=$(WITH_OPENMP) mpi=$(WITH_MPI)"'; \
 	   echo '#define PB_BUILD_GIT "$(shell git describe --always --dirty 2>/dev/null || echo unknown)"'; \
 	 } > $@.tmp; cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
@@ -140,12 +161,12 @@ unit-tests: $(TEST_BINS)
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-run
 
-test-run: $(BUILD)/parbench $(TEST_BINS)
+test-run: $(BUILD)/parbench $(RANK_BIN) $(TEST_BINS)
 	$(Q)PARBENCH=$(abspath $(BUILD)/parbench) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(TEST_BINS)
 
 # The whole test suite on a build without PAPI, hwloc and OpenMP (build-min/).
 test-minimal:
-	$(Q)$(MAKE) --no-print-directory BUILD=build-min WITH_PAPI=no WITH_HWLOC=no WITH_OPENMP=no test
+	$(Q)$(MAKE) --no-print-directory BUILD=build-min WITH_PAPI=no WITH_HWLOC=no WITH_OPENMP=no WITH_MPI=no test
 
 deps:
 	$(Q)sh scripts/deps.sh
@@ -160,7 +181,7 @@ report: $(BUILD)/parbench
 perf-check: $(BUILD)/parbench
 	$(Q)sh scripts/perf-check.sh
 
-install: $(BUILD)/parbench
+install: $(BUILD)/parbench $(RANK_BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/parbench
 	install -m 755 $(BUILD)/parbench $(DESTDIR)$(PREFIX)/bin/parbench
 	install -m 644 scripts/*.gp $(DESTDIR)$(PREFIX)/share/parbench/ 2>/dev/null || true
@@ -185,4 +206,4 @@ clean:
 
 FORCE:
 
--include $(OBJS:.o=.d) $(TEST_BINS:=.d)
+-include $(OBJS:.o=.d) $(TEST_BINS:=.d) $(BUILD)/obj/harness/mpi_rank.d

@@ -215,7 +215,7 @@ struct rep_count {
 static int gather_one(const char *dir, struct rep_count **cnt, size_t *ncnt, size_t *capcnt, struct pb_strbuf *b)
 {
 	struct pb_raw raw;
-	char file[PATH_LEN], err[1024];
+	char file[PATH_LEN], err[PB_ERR_MAX];
 	pathf(file, sizeof file, "%s/raw.csv", dir);
 	if (pb_raw_read(file, &raw, err, sizeof err) != 0) {
 		pb_err("ab: %s", err);
@@ -262,7 +262,7 @@ static int gather_one(const char *dir, struct rep_count **cnt, size_t *ncnt, siz
  */
 static int gather(const struct dirlist *dirs, const char *dest)
 {
-	char path[PATH_LEN], err[PATH_LEN + 256];
+	char path[PATH_LEN], err[PB_ERR_MAX];
 	struct rep_count *cnt = NULL;
 	size_t ncnt = 0, capcnt = 0;
 	struct pb_strbuf b = { 0 };

@@ -398,8 +398,16 @@ int pb_compare_raw(const struct pb_raw *base, const struct pb_raw *cur, const st
 		goto fail;
 	}
 	if (c->compared == 0) {
-		snprintf(err, errlen, "no comparable cases for --metric %s (%zu common, none with a serial reference on both sides)",
-			 metric_name(o->metric), common);
+		/* why not: the first common case's reason */
+		const struct pb_compare_entry *first = NULL;
+		for (size_t i = 0; i < c->n && !first; i++)
+			if (c->entries[i].kind == PB_ENTRY_NOT_COMPARABLE)
+				first = &c->entries[i];
+		char key[PB_PARAMS_MAX + 256] = "";
+		if (first)
+			pb_case_key_str(&first->key, key, sizeof key);
+		snprintf(err, errlen, "no comparable cases for --metric %s (%zu common; %s: %s)", metric_name(o->metric),
+			 common, key, first ? first->why : "");
 		goto fail;
 	}
 	c->geomean = exp(log_sum / (double)c->compared);
@@ -612,7 +620,7 @@ int pb_compare_paths(const char *who, const char *base, const char *cur, const s
 {
 	struct pb_raw rb, rn;
 	struct pb_comparison c;
-	char err[1024];
+	char err[PB_ERR_MAX];
 	if (pb_raw_read(base, &rb, err, sizeof err) != 0) {
 		pb_err("%s: %s", who, err);
 		return 2;
@@ -635,7 +643,7 @@ int pb_compare_paths(const char *who, const char *base, const char *cur, const s
 	if (c.unverified)
 		pb_warn("%s: %zu case(s) include repetitions that failed verification", who, c.unverified);
 	pb_comparison_print(&c, stdout);
-	fflush(stdout);
+	pb_stdout_flush();
 	rc = c.slower || c.failed_verification ? 1 : 0;
 	if (keep)
 		*keep = c;

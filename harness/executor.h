@@ -17,6 +17,7 @@ struct pb_worker_stat {
 	double user_s, sys_s;    /* CPU time this worker spent in the run */
 	struct pb_counter_values ctr;
 	int pid;                 /* process id of the worker (0 for threads) */
+	char host[64];           /* the host it ran on when that may not be this one (mpi); "" otherwise */
 };
 
 struct pb_exec_opts {
@@ -24,6 +25,7 @@ struct pb_exec_opts {
 	struct pb_bind bind;
 	const struct pb_cpuset *places;     /* workers entries from pb_pin_plan; empty set = do not bind */
 	const struct pb_counters_cfg *counters;
+	const char *hostfile;               /* mpi: the launcher's hostfile (--hostfile), or NULL */
 };
 
 struct pb_run_req {
@@ -46,6 +48,7 @@ struct pb_executor {
 	const char *name;
 	const char *description;
 	int processes; /* 1 if workers are separate processes */
+	int extra;     /* 1: not in the default set nor in -v all (mpi starts an MPI job per case); asked by name */
 
 	/* 1 if this build and machine can run it; 0 with the reason in why. */
 	int (*available)(char *why, size_t len);

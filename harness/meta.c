@@ -198,8 +198,14 @@ static void write_final(int signo)
 		unlink(g.tmp);
 	if (signo > 0) {
 		char line[4400];
-		size_t n = put_str(line, 0, sizeof line - 1, "parbench: interrupted by signal ");
-		n = put_num(line, n, sizeof line - 1, signo);
+		size_t n = put_str(line, 0, sizeof line - 1, "parbench: interrupted by ");
+		if (signo == SIGINT || signo == SIGTERM || signo == SIGHUP) {
+			n = put_str(line, n, sizeof line - 1,
+				    signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : "SIGHUP");
+		} else {
+			n = put_str(line, n, sizeof line - 1, "signal ");
+			n = put_num(line, n, sizeof line - 1, signo);
+		}
 		n = put_str(line, n, sizeof line - 1, "; ");
 		n = put_num(line, n, sizeof line - 1, g.cases);
 		n = put_str(line, n, sizeof line - 1, " finished case(s) kept in ");

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- the bounded list parser ---- */
 
@@ -349,6 +350,8 @@ static int variant_item(void *ctx, const char *val)
 	char why[256];
 	if (pb_name_eq(val, "all")) {
 		for (int k = 0; pb_executors[k]; k++) {
+			if (pb_executors[k]->extra)
+				continue;
 			if (!pb_executors[k]->available(why, sizeof why))
 				pb_warn("variant '%s' skipped: %s", pb_executors[k]->name, why);
 			else if (add_variant(o, pb_executors[k], val, 1))
@@ -496,6 +499,24 @@ static int opt_param(void *opts, const char *arg)
 	return 0;
 }
 
+static int opt_hostfile(void *opts, const char *arg)
+{
+	struct pb_run_opts *o = opts;
+	char err[PB_ERR_MAX];
+	int fd = pb_open_regular(arg, err, sizeof err);
+	if (fd < 0) {
+		pb_err("--hostfile: %s", err);
+		return 2;
+	}
+	close(fd);
+	if (strlen(arg) >= sizeof o->hostfile) {
+		pb_err("--hostfile: the path is too long");
+		return 2;
+	}
+	snprintf(o->hostfile, sizeof o->hostfile, "%s", arg);
+	return 0;
+}
+
 static int opt_quick(void *opts, const char *arg)
 {
 	(void)arg;
@@ -539,6 +560,7 @@ const struct pb_opt pb_run_options[] = {
 	{ "tasks", 0, "LIST", M, "tasks the iteration space is cut into (default: the workload's)", opt_tasks },
 	{ "chunk", 0, "LIST", M, "tasks handed out at a time (default: 1)", opt_chunk },
 	{ "schedule", 's', "LIST", M, "static,cyclic,dynamic,guided (default: static)", opt_schedule },
+	{ "hostfile", 0, "FILE", 0, "the mpi variant's hosts (an Open MPI hostfile; default: this host)", opt_hostfile },
 	{ "quick", 0, NULL, 0, "small sizes, for smoke tests and CI", opt_quick },
 	{ "full", 0, NULL, 0, "larger sizes", opt_full },
 	{ NULL, 0, NULL, 0, NULL, NULL },

@@ -83,7 +83,7 @@ static int expand_jobs(const struct pb_run_opts *o, struct pb_plan *p)
 int pb_plan_prepare(const struct pb_plan *p, size_t j, struct pb_job *job, double *prep_s)
 {
 	const struct pb_plan_job *pj = &p->jobs[j];
-	char err[512] = "";
+	char err[PB_ERR_MAX] = "";
 	memset(job, 0, sizeof *job);
 	job->wl = pj->wl;
 	job->size = pj->size;

@@ -2,23 +2,30 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_CHILDREN 4096
 #define MAX_SEGMENTS 64
+#define MAX_PATHS 16
+#define GENTLE_GRACE_MS 3000 /* how long a launcher (mpirun) gets to end its job after SIGTERM */
 
 /* Slots are written by the main thread and read by a signal handler: sig_atomic-sized ints. */
 static volatile sig_atomic_t children[MAX_CHILDREN];
 static char segments[MAX_SEGMENTS][64];
 static volatile sig_atomic_t segment_used[MAX_SEGMENTS];
+static volatile sig_atomic_t gentle[MAX_CHILDREN]; /* 1: SIGTERM first (a launcher that must end its own children) */
+static char paths[MAX_PATHS][4096];
+static volatile sig_atomic_t path_used[MAX_PATHS];
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 void pb_proc_register(pid_t pid)
@@ -37,9 +44,109 @@ void pb_proc_unregister(pid_t pid)
 {
 	pthread_mutex_lock(&lock);
 	for (int i = 0; i < MAX_CHILDREN; i++)
-		if (children[i] == pid)
+		if (children[i] == pid) {
 			children[i] = 0;
+			gentle[i] = 0;
+		}
 	pthread_mutex_unlock(&lock);
+}
+
+void pb_proc_set_gentle(pid_t pid)
+{
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] == pid)
+			gentle[i] = 1;
+	pthread_mutex_unlock(&lock);
+}
+
+void pb_path_register(const char *path)
+{
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < MAX_PATHS; i++) {
+		if (!path_used[i]) {
+			snprintf(paths[i], sizeof paths[i], "%s", path);
+			path_used[i] = 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&lock);
+}
+
+void pb_path_unregister(const char *path)
+{
+	pthread_mutex_lock(&lock);
+	for (int i = 0; i < MAX_PATHS; i++)
+		if (path_used[i] && strcmp(paths[i], path) == 0)
+			path_used[i] = 0;
+	pthread_mutex_unlock(&lock);
+}
+
+/* rm -rf below the directory fd, with system calls only (async-signal-safe); depth-limited. */
+static void remove_below(int dfd, int depth)
+{
+	char buf[4096];
+	long n;
+	if (depth > 16)
+		return;
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof buf)) > 0) {
+		for (long off = 0; off < n;) {
+			struct {
+				unsigned long long ino;
+				long long off;
+				unsigned short reclen;
+				unsigned char type;
+				char name[];
+			} *d = (void *)(buf + off);
+			off += d->reclen;
+			if (d->name[0] == '.' && (!d->name[1] || (d->name[1] == '.' && !d->name[2])))
+				continue;
+			if (unlinkat(dfd, d->name, 0) == 0 || (errno != EISDIR && errno != EPERM))
+				continue;
+			int sub = openat(dfd, d->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0) {
+				remove_below(sub, depth + 1);
+				close(sub);
+			}
+			unlinkat(dfd, d->name, AT_REMOVEDIR);
+		}
+	}
+}
+
+void pb_remove_tree(const char *path)
+{
+	if (unlink(path) == 0 || (errno != EISDIR && errno != EPERM))
+		return;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		remove_below(fd, 0);
+		close(fd);
+	}
+	rmdir(path);
+}
+
+/* SIGTERM the gentle children and give them GENTLE_GRACE_MS to go (they end their own). */
+static void end_gentle(void)
+{
+	int any = 0;
+	for (int i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] > 0 && gentle[i]) {
+			kill((pid_t)children[i], SIGTERM);
+			any = 1;
+		}
+	for (int ms = 0; any && ms < GENTLE_GRACE_MS; ms += 10) {
+		any = 0;
+		for (int i = 0; i < MAX_CHILDREN; i++) {
+			if (children[i] <= 0 || !gentle[i])
+				continue;
+			if (waitpid((pid_t)children[i], NULL, WNOHANG) == (pid_t)children[i])
+				children[i] = 0;
+			else
+				any = 1;
+		}
+		struct timespec t = { 0, 10000000L };
+		nanosleep(&t, NULL);
+	}
 }
 
 void pb_shm_register(const char *name)
@@ -67,6 +174,7 @@ void pb_shm_unregister(const char *name)
 void pb_proc_cleanup(void)
 {
 	int saved = errno;
+	end_gentle();
 	for (int i = 0; i < MAX_CHILDREN; i++)
 		if (children[i] > 0)
 			kill((pid_t)children[i], SIGKILL);
@@ -82,6 +190,23 @@ void pb_proc_cleanup(void)
 		if (segment_used[i]) {
 			shm_unlink(segments[i]);
 			segment_used[i] = 0;
+		}
+	}
+	for (int i = 0; i < MAX_PATHS; i++) {
+		if (path_used[i]) {
+			pb_remove_tree(paths[i]);
+			path_used[i] = 0;
+		}
+	}
+	/* children that came to us as a subreaper (ranks a launcher killed and left unreaped) */
+	for (int quiet = 0; quiet < 20;) {
+		pid_t got = waitpid(-1, NULL, WNOHANG);
+		if (got < 0)
+			break;
+		if (got == 0) {
+			struct timespec t = { 0, 5000000L };
+			nanosleep(&t, NULL);
+			quiet++;
 		}
 	}
 	errno = saved;
@@ -124,6 +249,8 @@ void pb_proc_child_init(void)
 		children[i] = 0;
 	for (int i = 0; i < MAX_SEGMENTS; i++)
 		segment_used[i] = 0;
+	for (int i = 0; i < MAX_PATHS; i++)
+		path_used[i] = 0;
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);

@@ -17,7 +17,23 @@ void pb_proc_unregister(pid_t pid);
 void pb_shm_register(const char *name);   /* name as given to shm_open, at most 63 chars */
 void pb_shm_unregister(const char *name);
 
-/* Kill and reap every registered child, unlink every registered segment. Async-signal-safe. */
+/*
+ * A registered child that must end its own children (a launcher: mpirun):
+ * cleanup sends it SIGTERM and waits up to 3 s before SIGKILL.
+ */
+void pb_proc_set_gentle(pid_t pid);
+
+/*
+ * A file or directory (a socket, a FIFO, a launcher's session directory) to
+ * remove, recursively, at cleanup unless unregistered first; at most 16.
+ */
+void pb_path_register(const char *path);
+void pb_path_unregister(const char *path);
+
+/* rm -rf path with system calls only (async-signal-safe). */
+void pb_remove_tree(const char *path);
+
+/* Kill and reap every registered child, unlink every registered segment and path. Async-signal-safe. */
 void pb_proc_cleanup(void);
 
 /*

@@ -662,7 +662,7 @@ static const char report_usage[] =
 static int make_plots(const char *dir, const struct pb_results *r, struct pb_plotset *set, char *note, size_t nlen,
 		      char *err, size_t errlen)
 {
-	char path[4096], scripts[4096], why[1024];
+	char path[4096], scripts[4096], why[PB_ERR_MAX];
 	snprintf(path, sizeof path, "%s/plots", dir);
 	if (pb_plots_prepare(path, &r->an, set, err, errlen) != 0)
 		return -1;
@@ -686,7 +686,7 @@ static int make_plots(const char *dir, const struct pb_results *r, struct pb_plo
 int pb_cmd_report(int argc, char **argv)
 {
 	struct report_opts o = { 0, { NULL, NULL, NULL } };
-	char err[1024], path[4096], note[1200] = "";
+	char err[PB_ERR_MAX], path[4096], note[PB_ERR_MAX + 64] = "";
 	int first;
 	int rc = pb_opts_parse_args(pb_report_tables, "report", report_usage, argc, argv, &o, &first);
 	if (rc < 0)

@@ -74,20 +74,23 @@ static void print_table_row(struct runner *r, size_t c, const struct pb_stats *s
 	if (isatty(STDOUT_FILENO))
 		pb_session_clear_line(&r->s); /* the row goes where the progress line is */
 	pb_tab_row(&r->tab, &row);
-	fflush(stdout);
+	pb_stdout_flush();
 }
 
 /* ---- recording ---- */
 
-/* The workers' CPU lists, ';'-separated, into b. */
+/* The workers' CPU lists, ';'-separated, into b; "host:cpus" for a worker that names its host (mpi). */
 static void format_cpus(const struct pb_run_result *res, struct pb_strbuf *b)
 {
 	char one[8192];
 	pb_sb_puts(b, "");
 	for (int w = 0; w < res->nworkers; w++) {
-		pb_cpuset_format(&res->workers[w].cpus, one, sizeof one);
+		const struct pb_worker_stat *st = &res->workers[w];
+		pb_cpuset_format(&st->cpus, one, sizeof one);
 		if (w)
 			pb_sb_putn(b, ";", 1);
+		if (st->host[0])
+			pb_sb_printf(b, "%.*s:", (int)sizeof st->host, st->host);
 		pb_sb_puts(b, one);
 	}
 }
@@ -184,7 +187,8 @@ static int open_case(struct runner *r, struct pb_job *job, size_t c, double prep
 			    pc->workers, pb_bind_name(pc->bind.kind));
 	if (pc->workers > pb_available_cpus())
 		pb_session_warn(&r->s, "%d workers on %d CPUs: the run is oversubscribed", pc->workers, pb_available_cpus());
-	struct pb_exec_opts eo = { .workers = pc->workers, .bind = pc->bind, .places = places, .counters = &r->counters };
+	struct pb_exec_opts eo = { .workers = pc->workers, .bind = pc->bind, .places = places, .counters = &r->counters,
+				   .hostfile = r->o->hostfile[0] ? r->o->hostfile : NULL };
 	pb_session_progress(&r->s, c, oc->label, "starting", 0);
 	double t0 = pb_now();
 	oc->ex = pc->ex->open(&eo, job, err, sizeof err);
@@ -325,7 +329,7 @@ static int run_case(struct runner *r, struct pb_job *job, size_t c, double prep_
 		}
 	}
 	r->plan.cases[c].ex->close(oc.ex);
-	if (nrows > 0)
+	if (nrows > 0 && !r->s.io_failed)
 		finish_case(r, &oc, walls, nrows, result, verified_all);
 	free(walls);
 	return ret;

@@ -61,6 +61,7 @@ struct pb_run_opts {
 	uint64_t chunks[PB_MAX_LIST];        /* default {1} */
 	int nscheds;
 	enum pb_schedule scheds[PB_MAX_SCHEDS]; /* default {static} */
+	char hostfile[4096];                 /* --hostfile: the mpi variant's hosts ("" = this one) */
 };
 
 /* Parse `run` options (argv[0] = "run").  0; -1 after printing --help; 2 after printing one error line. */

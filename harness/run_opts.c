@@ -108,7 +108,7 @@ static void fill_defaults(struct pb_run_opts *o)
 			o->workloads[o->nworkloads++] = pb_workloads[k];
 	if (!o->nvariants)
 		for (int k = 0; pb_executors[k] && o->nvariants < PB_MAX_VARIANTS; k++)
-			if (pb_executors[k]->available(why, sizeof why))
+			if (!pb_executors[k]->extra && pb_executors[k]->available(why, sizeof why))
 				o->variants[o->nvariants++] = pb_executors[k];
 	if (!c->nworkers)
 		for (int w = 1; w <= pb_available_cpus() && c->nworkers < PB_MAX_LIST; w++)

@@ -44,7 +44,7 @@ void pb_session_warn(struct pb_session *s, const char *fmt, ...)
 
 void pb_session_err(struct pb_session *s, const char *fmt, ...)
 {
-	char buf[4400];
+	char buf[PB_ERR_MAX];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof buf, fmt, ap);
@@ -106,7 +106,7 @@ static void io_failure(struct pb_session *s, const char *err)
  */
 static void meta_save(struct pb_session *s)
 {
-	char err[4400];
+	char err[PB_ERR_MAX];
 	json_t *w = json_array();
 	for (int i = 0; i < s->nwarnings; i++)
 		json_array_append_new(w, json_string(s->warnings[i]));
@@ -316,7 +316,7 @@ static int open_new(struct pb_session *s, json_t *extra)
 static int check_new_cases(struct pb_session *s, const struct pb_raw_row *keys, size_t n)
 {
 	struct pb_raw raw;
-	char err[1024];
+	char err[PB_ERR_MAX];
 	if (pb_raw_read(s->dir, &raw, err, sizeof err) != 0) {
 		pb_err("cannot append to '%s': %s", s->dir, err);
 		return -1;
@@ -429,7 +429,7 @@ int pb_session_record(struct pb_session *s, struct pb_raw_row *row, const char *
 		      char (*events)[PB_EVENT_NAME_MAX], const long long *values)
 {
 	struct pb_strbuf line = { 0 };
-	char err[4400];
+	char err[PB_ERR_MAX];
 	int rc = -1;
 	if (s->io_failed)
 		return -1;
@@ -473,7 +473,7 @@ void pb_session_case_done(struct pb_session *s, int finished)
 
 int pb_session_finish(struct pb_session *s)
 {
-	char err[4400], buf[64];
+	char err[PB_ERR_MAX], buf[64];
 	pb_session_clear_line(s);
 	/* a summary of what raw.csv holds (nothing when no repetition was ever recorded) */
 	if (!s->io_failed && s->raw.len > s->raw_header_len && pb_summary_write_dir(s->dir, err, sizeof err) != 0)

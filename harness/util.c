@@ -13,20 +13,34 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Longest message line printed whole; a longer one is cut at a character boundary, with "...". */
+/* Longest message line printed whole; a longer one is cut (at a character boundary, by utf8_repair), with "...". */
 #define LINE_MAX_BYTES 65536
 
-/* Length of the longest prefix of s[0..len) that does not end inside a UTF-8 sequence. */
-static size_t utf8_cut(const char *s, size_t len)
+/*
+ * Make buf[0..len) valid UTF-8 in place: a multi-byte sequence cut short
+ * (by a truncated buffer anywhere in the message's making) or a stray
+ * continuation byte becomes '?'.  Valid UTF-8 is left as it is.  Returns
+ * the new length (never longer).
+ */
+static size_t utf8_repair(char *buf, size_t len)
 {
-	size_t i = len;
-	while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
-		i--; /* continuation bytes */
-	if (i == 0)
-		return len;
-	unsigned char lead = (unsigned char)s[i - 1];
-	size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-	return len - (i - 1) >= need ? len : i - 1;
+	size_t out = 0;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = (unsigned char)buf[i];
+		size_t need = c < 0x80 ? 1 : c >= 0xF0 && c < 0xF8 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c < 0xE0 ? 2 : 0;
+		size_t k = 1;
+		while (need > 1 && k < need && i + k < len && ((unsigned char)buf[i + k] & 0xC0) == 0x80)
+			k++;
+		if (need == 0 || k < need) {
+			buf[out++] = '?'; /* not a lead byte, or a sequence cut short: one '?' for the fragment */
+			i += need == 0 ? 1 : k;
+			continue;
+		}
+		memmove(buf + out, buf + i, need);
+		out += need;
+		i += need;
+	}
+	return out;
 }
 
 static void vline(const char *prefix, const char *fmt, va_list ap)
@@ -53,8 +67,8 @@ static void vline(const char *prefix, const char *fmt, va_list ap)
 	if (m > 0)
 		vsnprintf(buf + plen, room + 1, fmt, ap);
 	size_t len = plen + (mlen < room ? mlen : room);
+	len = plen + utf8_repair(buf + plen, len - plen);
 	if (cut) {
-		len = plen + utf8_cut(buf + plen, len - plen);
 		memcpy(buf + len, "...", 3);
 		len += 3;
 	}
@@ -403,12 +417,21 @@ int pb_fclose(FILE *f)
 	return 0;
 }
 
+/* Why a flush of stdout first failed (0: none did), for pb_stdout_done's message. */
+static int stdout_errno;
+
+void pb_stdout_flush(void)
+{
+	if (fflush(stdout) != 0 && !stdout_errno)
+		stdout_errno = errno ? errno : EIO;
+}
+
 int pb_stdout_done(void)
 {
-	if (fflush(stdout) == 0 && !ferror(stdout))
+	pb_stdout_flush();
+	if (!stdout_errno && !ferror(stdout))
 		return 0;
-	int e = errno ? errno : EIO;
-	pb_err("cannot write to stdout: %s", strerror(e));
+	pb_err("cannot write to stdout: %s", strerror(stdout_errno ? stdout_errno : EIO));
 	return -1;
 }
 

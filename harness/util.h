@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Room for any one-line error: two paths of PATH_MAX and the reason. */
+#define PB_ERR_MAX 16384
+
 /* Print "parbench: <message>\n" on stderr as one write. */
 void pb_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "parbench: warning: <message>\n" on stderr as one write. */
@@ -73,6 +76,9 @@ int pb_write_all(int fd, const void *buf, size_t len);
 
 /* fclose that also fails when an earlier write to f failed (its error flag): 0, or -1 with errno set. */
 int pb_fclose(FILE *f);
+
+/* fflush(stdout), remembering why it first failed for pb_stdout_done. */
+void pb_stdout_flush(void);
 
 /*
  * Whether stdout took every byte written to it: flushes it and checks its

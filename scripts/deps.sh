@@ -2,7 +2,7 @@
 # deps.sh: installs the Debian packages parbench needs to build, test and plot.
 # As root with apt-get it installs what is missing; otherwise it prints the exact command and stops.
 set -u
-PKGS="gcc make pkg-config libhwloc-dev hwloc libpapi-dev papi-tools libcmocka-dev libjansson-dev libpng-dev gnuplot-nox primesieve procps util-linux python3"
+PKGS="gcc make pkg-config libhwloc-dev hwloc libpapi-dev papi-tools libcmocka-dev libjansson-dev libpng-dev gnuplot-nox primesieve procps util-linux python3 libopenmpi-dev openmpi-bin iproute2"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -83,7 +83,7 @@ _parbench() {
 		--metric) mapfile -t COMPREPLY < <(compgen -W "$(_parbench_words metrics)" -- "$val") ;;
 		--format) mapfile -t COMPREPLY < <(compgen -W "$(_parbench_words formats)" -- "$val") ;;
 		-o | --out) mapfile -t COMPREPLY < <(compgen -d -- "$val") ;;
-		--export-json | --export-csv | --export-md) mapfile -t COMPREPLY < <(compgen -f -- "$val") ;;
+		--export-json | --export-csv | --export-md | --hostfile) mapfile -t COMPREPLY < <(compgen -f -- "$val") ;;
 		-p | --param)
 			# the workloads named on the line (-w a,b or --workload=a), else all of them
 			local -a wl=()

@@ -65,8 +65,9 @@ struct pb_kv {
 /*
  * One prepared instance of a workload: size and parameters fixed, inputs
  * built.  Buffers in[] and out[] are allocated with pb_buf_alloc (shared
- * anonymous memory, so forked workers of the shm executor see them with no
- * copy); every other executor treats them as ordinary memory.
+ * memory, so forked workers of the shm executor see them with no copy, and
+ * the MPI coordinator maps them from their descriptors); every other
+ * executor treats them as ordinary memory.
  */
 struct pb_job {
 	const struct pb_workload *wl;
@@ -145,9 +146,14 @@ struct pb_workload {
 
 /* ---- shared helpers for workloads (workloads/wlutil.c) ---- */
 
-/* Shared anonymous memory (MAP_SHARED|MAP_ANONYMOUS), zero-filled; NULL on failure. */
+/*
+ * Shared memory (a memfd mapped MAP_SHARED), zero-filled; NULL on failure.
+ * Forked workers see it with no copy; pb_buf_fd gives its descriptor (or -1)
+ * so that another process can map the same pages.
+ */
 uint8_t *pb_buf_alloc(size_t len);
 void pb_buf_free(uint8_t *p, size_t len);
+int pb_buf_fd(const uint8_t *p);
 
 /* The value of parameter key (defaults are filled in by the harness), or NULL. */
 const char *pb_job_param(const struct pb_job *job, const char *key);

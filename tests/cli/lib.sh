@@ -117,6 +117,11 @@ only_variants() {
 	echo "$l"
 }
 
+# allowed_cpus: how many CPUs this process may run on (its affinity: 1 under taskset -c 0).
+allowed_cpus() {
+	nproc 2>/dev/null || echo 1
+}
+
 # can_bind [POLICY]: `parbench topo`'s binding section says --bind POLICY (default core) works here.
 can_bind() {
 	pb_ask "$PB_TOPO" topo

@@ -78,7 +78,7 @@ check "meta.json records the counter backend and its reason" python3 -c "import 
 check "meta.json records machine facts" python3 -c "import json,sys; m=json.load(open(sys.argv[1]))['machine']; assert m['pus']>=1 and m['affinity'] and 'counter_backends' in m" "$D/meta.json"
 cores=$(awk '$1 == "cores" { print $2 }' "$TOPO")
 # cpus lists each worker's CPUs, workers separated by ';'
-if grep -Eq '^  core +yes' "$TOPO" && [ "${cores:-0}" -ge 2 ]; then
+if grep -Eq '^  core +yes' "$TOPO" && [ "${cores:-0}" -ge 2 ] && [ "$(allowed_cpus)" -ge 2 ]; then
 	check "--bind core -j 2: each worker stayed on one CPU, and the two CPUs differ" \
 		awk -F, 'NR > 1 { split($19, w, ";"); if (w[1] == "" || w[2] == "" || w[1] ~ /-/ || w[2] ~ /-/ || w[1] == w[2]) exit 1 }' "$D/raw.csv"
 fi
