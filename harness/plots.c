@@ -356,6 +356,19 @@ static void range_vars(char *vars, size_t len, const char *axis, const struct ra
 	pb_fmt_double(a, sizeof a, lo);
 	pb_fmt_double(b, sizeof b, hi);
 	vars_add(vars, len, "%slo=%s; %shi=%s; log%s=%d", axis, a, axis, b, axis, logscale);
+	/* a log y axis of under three decades: tics at 1, 2 and 5 of each decade, or it shows one or two labels */
+	if (logscale && !force_log && axis[0] == 'y' && hi / lo < 1000) {
+		char tl[512] = "", num[64];
+		for (double d = pow(10, floor(log10(lo))); d <= hi; d *= 10)
+			for (int m = 0; m < 3; m++) {
+				double v = d * (m == 0 ? 1 : m == 1 ? 2 : 5);
+				if (v < lo || v > hi)
+					continue;
+				pb_fmt_double(num, sizeof num, v);
+				snprintf(tl + strlen(tl), sizeof tl - strlen(tl), "%s%s", tl[0] ? " " : "", num);
+			}
+		vars_add(vars, len, "ytl='%s'", tl);
+	}
 }
 
 /* ---- data files ---- */
@@ -1204,22 +1217,38 @@ static int bar_variants(struct ctx *c, const char **vars)
 	return nv;
 }
 
-/* A bar cluster's label: the group's, without "n=" when the workload has one size in the run; the workers if not the cores. */
-static void bar_label(const struct pb_analysis *a, const struct pb_group *gr, int at, char *full, size_t len)
+/* The group's label without its " n=SIZE". */
+static void label_without_size(const struct pb_analysis *a, const struct pb_group *gr, char *buf, size_t len)
 {
-	const struct pb_raw_row *k = &a->rows[gr->idx[0]].key;
-	char label[PB_PARAMS_MAX + 64];
-	pb_group_label(a, gr, label, sizeof label);
-	char *n = strstr(label, " n=");
-	int one_size = 1;
-	for (size_t h = 0; h < a->ngroups; h++) {
-		const struct pb_raw_row *o = &a->rows[a->groups[h].idx[0]].key;
-		one_size &= strcmp(o->workload, k->workload) != 0 || o->size == k->size;
-	}
-	if (n && one_size) {
+	pb_group_label(a, gr, buf, len);
+	char *n = strstr(buf, " n=");
+	if (n) {
 		char *end = strchr(n + 1, ' ');
 		memmove(n, end ? end : n + strlen(n), strlen(end ? end : n + strlen(n)) + 1);
 	}
+}
+
+/*
+ * A bar cluster's label: the group's, without "n=" unless another group
+ * would read the same; the workers when not the cores; '|' where the
+ * workload ends (bars.gp breaks the line there).
+ */
+static void bar_label(const struct pb_analysis *a, const struct pb_group *gr, int at, char *full, size_t len)
+{
+	char label[PB_PARAMS_MAX + 64], other[PB_PARAMS_MAX + 64];
+	label_without_size(a, gr, label, sizeof label);
+	int clash = 0;
+	for (size_t h = 0; h < a->ngroups; h++) {
+		if (&a->groups[h] == gr)
+			continue;
+		label_without_size(a, &a->groups[h], other, sizeof other);
+		clash |= strcmp(label, other) == 0;
+	}
+	if (clash)
+		pb_group_label(a, gr, label, sizeof label);
+	char *sp = strchr(label, ' ');
+	if (sp)
+		*sp = '|';
 	if (at != a->cores)
 		pb_textf(full, len, "%s (j=%d)", label, at);
 	else
@@ -1288,10 +1317,9 @@ static int plan_bars(struct ctx *c)
 	struct pb_plot *p = add_plot(c, "speedup-bars", "bars.gp", "overview", -1);
 	if (!p)
 		return -1;
-	char t[128], sub[128];
+	char t[128];
 	pb_textf(t, sizeof t, "speedup over serial at %d workers, the core count", a->cores);
-	snprintf(sub, sizeof sub, "dashed: the ideal, %d", a->cores);
-	plot_titles(p, t, sub);
+	plot_titles(p, t, "");
 	p->nseries = nv;
 	snprintf(p->vars, sizeof p->vars, "datafile='speedup-bars.dat'; nvariants=%d; ngroups=%d; cores=%d", nv, ngroups,
 		 a->cores);

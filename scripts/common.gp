@@ -33,5 +33,6 @@ dt_of(i) = int(word(dts, i + 1))
 if (exists("cores") && exists("xlo") && cores >= xlo && cores <= xhi) \
 	set arrow 1 from cores, graph 0 to cores, graph 1 nohead dt 3 lw 1 lc rgb '#888888'; \
 	set label 1 sprintf("%d cores", cores) at cores, graph 0.97 offset 0.6, 0 tc rgb '#666666' font ',9'
-# tic marks at the worker counts measured
+# tic marks at the worker counts measured; on a log y axis of few decades, at 1, 2 and 5 of each
 if (exists("xtl")) set xtics (); do for [w in xtl] { set xtics add (w w + 0) }
+if (exists("ytl")) set ytics (); do for [v in ytl] { set ytics add (real(v)) }
