@@ -436,12 +436,14 @@ static void pt_scaling(FILE *f, const struct pb_sumrow *r)
 	put_num(f, r->user_s + r->sys_s);
 }
 
+/* Per task, so that sweeps of different task counts read on one axis. */
 static void pt_chunk(FILE *f, const struct pb_sumrow *r)
 {
+	double t = r->key.tasks ? (double)r->key.tasks : NAN;
 	put_num(f, (double)r->key.chunk);
-	put_num(f, r->st.median);
-	put_num(f, r->st.ci_lo);
-	put_num(f, r->st.ci_hi);
+	put_num(f, r->st.median / t);
+	put_num(f, r->st.ci_lo / t);
+	put_num(f, r->st.ci_hi / t);
 }
 
 static void pt_tasklen(FILE *f, const struct pb_sumrow *r)
@@ -961,7 +963,7 @@ fail:
 
 static int plan_chunks(struct ctx *c)
 {
-	const int key = F_SIZE | F_PARAMS | F_WORKERS | F_TASKS | F_BIND;
+	const int key = F_PARAMS | F_WORKERS | F_BIND; /* sizes and task counts: on one per-task axis */
 	char *done = calloc(c->n ? c->n : 1, 1);
 	if (!done) {
 		snprintf(c->err, c->errlen, "out of memory");
@@ -982,19 +984,28 @@ static int plan_chunks(struct ctx *c)
 		const struct pb_raw_row *k = &c->rows[i].key;
 		char kind[32], name[160], problem[PB_PARAMS_MAX + 64], t[600], sub[256];
 		snprintf(kind, sizeof kind, "-chunks-j%d", k->workers);
-		group_slug(name, sizeof name, c->set, k, F_TASKS | F_BIND, kind);
+		group_slug(name, sizeof name, c->set, k, F_BIND, kind);
+		int vary = varying(c->rows, c->idx, m, F_SCHED | F_TASKS | F_SIZE);
+		int one_per_task = 1; /* sleep's size is its task count: say it once */
+		for (size_t j = 0; j < m; j++)
+			one_per_task &= c->rows[c->idx[j]].key.size == c->rows[c->idx[j]].key.tasks;
+		if (one_per_task)
+			vary &= ~F_SIZE;
 		pb_problem_label(k, problem, sizeof problem);
-		decomposition(sub, sizeof sub, k, F_WORKERS | F_TASKS | F_BIND);
+		if (vary & F_SIZE) /* the size is in the legend then */
+			snprintf(problem, sizeof problem, "%s %s", k->workload, k->params);
+		decomposition(sub, sizeof sub, k, (F_WORKERS | F_TASKS | F_SCHED | F_BIND) & ~vary);
 		struct series s[MAX_SERIES];
-		int ns = split_series(c->rows, c->idx, m, varying(c->rows, c->idx, m, F_SCHED), x_chunk, s);
+		int ns = split_series(c->rows, c->idx, m, vary, x_chunk, s);
 		struct range xr = { 0 }, yr = { 0 };
 		for (size_t j = 0; j < m; j++) {
-			range_add(&xr, (double)c->rows[c->idx[j]].key.chunk);
-			range_add(&yr, c->rows[c->idx[j]].st.ci_lo);
-			range_add(&yr, c->rows[c->idx[j]].st.ci_hi);
+			const struct pb_sumrow *r = &c->rows[c->idx[j]];
+			range_add(&xr, (double)r->key.chunk);
+			range_add(&yr, r->st.ci_lo / (double)r->key.tasks);
+			range_add(&yr, r->st.ci_hi / (double)r->key.tasks);
 		}
-		FILE *f = data_open(c, name, "median time against chunk size, one block per variant and schedule",
-				    "chunk median_s ci_lo_s ci_hi_s");
+		FILE *f = data_open(c, name, "median time per task against chunk size, one block per series",
+				    "chunk median_per_task_s ci_lo_s ci_hi_s");
 		if (!f)
 			goto out;
 		int nb = 0;
@@ -1004,7 +1015,7 @@ static int plan_chunks(struct ctx *c)
 		struct pb_plot *p = add_plot(c, name, "chunk.gp", "overheads", -1);
 		if (!p)
 			goto out;
-		pb_textf(t, sizeof t, "%s: time against chunk size", problem);
+		pb_textf(t, sizeof t, "%s: time per task against chunk size", problem);
 		plot_titles(p, t, sub);
 		p->nseries = ns;
 		snprintf(p->vars, sizeof p->vars, "datafile='%s.dat'; nseries=%d", name, ns);
@@ -1100,7 +1111,7 @@ static int plan_dispatch(struct ctx *c)
 		if (tasks == common)
 			snprintf(label, sizeof label, "%s", vars[v]);
 		else
-			snprintf(label, sizeof label, "%s (%s tasks)", vars[v], tt);
+			snprintf(label, sizeof label, "%s|(%s tasks)", vars[v], tt);
 		fprintf(f, "\"%s\"", label);
 		for (int w = 0; w < nw; w++) {
 			double best = NAN;
