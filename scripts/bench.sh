@@ -73,10 +73,10 @@ quick)
 	jlist=$(workers 1)
 	common="--quick -r 3 --warmup 1"
 	matrix="pi= primes= image= sumsq="
-	dispatch_tasks=50000
+	dispatch_tasks=100000
 	pool_tasks=2000
 	fork_tasks=50
-	lengths="-p ms=0.1 -p ms=1"
+	lengths="-p ms=0.5 -p ms=1"
 	length_tasks=8
 	;;
 *)
