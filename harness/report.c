@@ -125,6 +125,8 @@ static void recommend(char *buf, size_t len, const struct pb_sweep *s, int cores
 			 s->usl.best_p_int > cores ? ", past the cores" : "");
 	else if (s->stop_p)
 		pb_textf(buf, len, "%d (measured: more gain < 5%%)", s->stop_p);
+	else if (tasks && (unsigned long long)s->best_p >= tasks)
+		pb_textf(buf, len, "%d (one worker per task: more cannot help)", s->best_p);
 	else
 		pb_textf(buf, len, "%d or more (still scaling at the largest count)", s->best_p);
 }
@@ -163,7 +165,7 @@ static void report_answer(FILE *f, const struct pb_results *r)
 			snprintf(stop, sizeof stop, "1: serial is fastest");
 			snprintf(rec, sizeof rec, "1 (no parallel variant pays off)");
 		} else if (s && s->stop_p)
-			pb_textf(stop, sizeof stop, "%d workers (%s)", s->stop_p, s->variant);
+			pb_textf(stop, sizeof stop, "%d worker%s (%s)", s->stop_p, s->stop_p == 1 ? "" : "s", s->variant);
 		else if (s)
 			pb_textf(stop, sizeof stop, "not within %d workers (%s)", gr->max_workers, s->variant);
 		if (strcmp(gr->best->key.variant, "serial") != 0)
