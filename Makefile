@@ -29,7 +29,8 @@ STD   := -std=gnu11
 WARN  := -Wall -Wextra -Wshadow -Wno-unused-parameter
 DEFS  := -D_GNU_SOURCE -ffp-contract=off -pthread
 FINAL_CFLAGS  = $(STD) $(WARN) $(OPT) $(DEFS) $(LIB_CFLAGS) $(CFLAGS) -MMD -MP
-FINAL_LDFLAGS = -pthread $(LDFLAGS)
+# Plugins get pb_buf_alloc and pb_buf_free from the executable that loads them: exported, and nothing else.
+FINAL_LDFLAGS = -pthread -Wl,--dynamic-list=harness/plugin.exports $(LDFLAGS)
 
 # ---- optional libraries, found with pkg-config ----
 have = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
