@@ -67,7 +67,7 @@ endif
 endif
 PC_REQUIRED := jansson libpng
 LIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PC_REQUIRED) 2>/dev/null)
-LIBS       := $(shell $(PKG_CONFIG) --libs $(PC_REQUIRED) 2>/dev/null) -lm -lrt
+LIBS       := $(shell $(PKG_CONFIG) --libs $(PC_REQUIRED) 2>/dev/null) -lm -lrt -ldl
 
 # Feature files: foo.c when the feature is on, foo_none.c when it is off.
 ALL_SRCS := $(wildcard workloads/*.c harness/*.c)
