@@ -231,7 +231,7 @@ tsan:
 
 # valgrind cannot decode AVX-512, which -march=native may emit: a portable build of its own.
 valgrind:
-	$(Q)$(MAKE) --no-print-directory BUILD=build-valgrind OPT="-O1 -g" build-valgrind/parbench
+	$(Q)$(MAKE) --no-print-directory BUILD=build-valgrind OPT="-O1 -g" build-valgrind/parbench examples
 	$(Q)sh scripts/valgrind-check.sh build-valgrind/parbench
 
 clean:
