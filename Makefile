@@ -3,6 +3,8 @@ CC        ?= cc
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 BUILD     ?= build
+# What `make install` installs as bin/parbench (default: this build's; the tests install theirs).
+INSTALL_BIN ?= $(BUILD)/parbench
 OPT       ?= -O3 -march=native
 CFLAGS    ?=
 LDFLAGS   ?=
@@ -29,7 +31,8 @@ STD   := -std=gnu11
 WARN  := -Wall -Wextra -Wshadow -Wno-unused-parameter
 DEFS  := -D_GNU_SOURCE -ffp-contract=off -pthread
 FINAL_CFLAGS  = $(STD) $(WARN) $(OPT) $(DEFS) $(LIB_CFLAGS) $(CFLAGS) -MMD -MP
-FINAL_LDFLAGS = -pthread $(LDFLAGS)
+# Plugins get pb_buf_alloc and pb_buf_free from the executable that loads them: exported, and nothing else.
+FINAL_LDFLAGS = -pthread -Wl,--dynamic-list=harness/plugin.exports $(LDFLAGS)
 
 # ---- optional libraries, found with pkg-config ----
 have = $(shell $(PKG_CONFIG) --exists $(1) 2>/dev/null && echo yes)
@@ -66,7 +69,7 @@ endif
 endif
 PC_REQUIRED := jansson libpng
 LIB_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PC_REQUIRED) 2>/dev/null)
-LIBS       := $(shell $(PKG_CONFIG) --libs $(PC_REQUIRED) 2>/dev/null) -lm -lrt
+LIBS       := $(shell $(PKG_CONFIG) --libs $(PC_REQUIRED) 2>/dev/null) -lm -lrt -ldl
 
 # Feature files: foo.c when the feature is on, foo_none.c when it is off.
 ALL_SRCS := $(wildcard workloads/*.c harness/*.c)
@@ -116,7 +119,10 @@ CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 BUILDINFO := $(BUILD)/gen/buildinfo.h
 
-.PHONY: all test test-run test-minimal unit-tests bench bench-full report perf-check deps clean install asan tsan valgrind FORCE
+.PHONY: all test test-run test-minimal unit-tests bench bench-full report perf-check deps clean install examples asan tsan valgrind FORCE
+
+# ... and as bin/parbench-mpi, the program of the mpi variant's ranks, which parbench runs from beside itself.
+INSTALL_RANK_BIN ?= $(RANK_BIN)
 
 all: $(BUILD)/parbench $(RANK_BIN)
 
@@ -161,7 +167,7 @@ unit-tests: $(TEST_BINS)
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-run
 
-test-run: $(BUILD)/parbench $(RANK_BIN) $(TEST_BINS)
+test-run: $(BUILD)/parbench $(RANK_BIN) $(TEST_BINS) examples
 	$(Q)PARBENCH=$(abspath $(BUILD)/parbench) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(TEST_BINS)
 
 # The whole test suite on a build without PAPI, hwloc and OpenMP (build-min/).
@@ -181,10 +187,37 @@ report: $(BUILD)/parbench
 perf-check: $(BUILD)/parbench
 	$(Q)sh scripts/perf-check.sh
 
-install: $(BUILD)/parbench $(RANK_BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/parbench
-	install -m 755 $(BUILD)/parbench $(DESTDIR)$(PREFIX)/bin/parbench
-	install -m 644 scripts/*.gp $(DESTDIR)$(PREFIX)/share/parbench/ 2>/dev/null || true
+# ---- plugins: the public header, its pkg-config file, the examples ----
+# A plugin needs only include/parbench/workload.h (no library to link), so parbench.pc is
+# architecture-independent and goes to share/pkgconfig, on pkg-config's default path.
+PC_DIR := $(PREFIX)/share/pkgconfig
+PLUGIN_ABI := $(shell sed -n 's/^\#define PB_WORKLOAD_ABI \([0-9]*\).*/\1/p' include/parbench/workload.h)
+EXAMPLES := $(patsubst examples/%.c,$(BUILD)/examples/lib%.so,$(wildcard examples/*.c))
+
+# The examples, built as a user would build them (against the header that `make install` installs).
+examples: $(EXAMPLES)
+
+$(BUILD)/examples/lib%.so: examples/%.c include/parbench/workload.h
+	@mkdir -p $(dir $@)
+	@echo "  PLUGIN  $@"
+	$(Q)$(CC) $(STD) $(WARN) -O2 -fPIC -shared -Iinclude $(CFLAGS) -o $@ $<
+
+# Binary (and parbench-mpi beside it, where the mpi variant sought it), header, pkg-config file, gnuplot scripts (the binary finds them in ../share/parbench),
+# and the man page and bash completion where the tree has them.
+install: $(INSTALL_BIN) $(INSTALL_RANK_BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/parbench $(DESTDIR)$(PREFIX)/include/parbench $(DESTDIR)$(PC_DIR)
+	install -m 755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/parbench
+	if [ -n "$(INSTALL_RANK_BIN)" ]; then install -m 755 $(INSTALL_RANK_BIN) $(DESTDIR)$(PREFIX)/bin/parbench-mpi; fi
+	install -m 644 include/parbench/workload.h $(DESTDIR)$(PREFIX)/include/parbench/workload.h
+	install -m 644 scripts/*.gp $(DESTDIR)$(PREFIX)/share/parbench/
+	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'plugin_abi=$(PLUGIN_ABI)' '' \
+		'Name: parbench' 'Description: the workload contract for parbench plugins (parbench run -w ./libmine.so)' \
+		'Version: $(VERSION)' 'Cflags: -I$${includedir}' >$(DESTDIR)$(PC_DIR)/parbench.pc
+	chmod 644 $(DESTDIR)$(PC_DIR)/parbench.pc
+	if [ -f doc/parbench.1 ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 && \
+		install -m 644 doc/parbench.1 $(DESTDIR)$(PREFIX)/share/man/man1/parbench.1; fi
+	if [ -f scripts/parbench-completion.bash ]; then install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions && \
+		install -m 644 scripts/parbench-completion.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/parbench; fi
 
 # Sanitizer builds in their own directories, running the whole test suite.
 asan:
@@ -198,7 +231,7 @@ tsan:
 
 # valgrind cannot decode AVX-512, which -march=native may emit: a portable build of its own.
 valgrind:
-	$(Q)$(MAKE) --no-print-directory BUILD=build-valgrind OPT="-O1 -g" build-valgrind/parbench
+	$(Q)$(MAKE) --no-print-directory BUILD=build-valgrind OPT="-O1 -g" build-valgrind/parbench examples
 	$(Q)sh scripts/valgrind-check.sh build-valgrind/parbench
 
 clean:

@@ -21,6 +21,7 @@
 
 #include "exec_proc_common.h"
 #include "mpi_proto.h"
+#include "plugin.h"
 #include "proc.h"
 #include "util.h"
 
@@ -162,6 +163,13 @@ static void add_job(struct launch *l, const char *rank, const struct pb_job *job
 	add(l, "%s", sock);
 	add(l, "--workload");
 	add(l, "%s", job->wl->name);
+	const struct pb_plugin_info *pi = pb_plugin_info(job->wl);
+	if (pi) { /* every rank loads the very file parbench measures, or refuses to */
+		add(l, "--plugin");
+		add(l, "%s", pi->real);
+		add(l, "--sha256");
+		add(l, "%s", pi->sha256);
+	}
 	add(l, "--size");
 	add(l, "%llu", (unsigned long long)job->size);
 	add(l, "--from-user");

@@ -3,6 +3,7 @@
 #include "commands.h"
 #include "compare.h"
 #include "options.h"
+#include "plugin.h"
 #include "report.h"
 #include "run.h"
 #include "suggest.h"
@@ -22,7 +23,7 @@ static const struct cmd {
 	const char *args;
 	const char *summary;
 } commands[] = {
-	{ "list", pb_cmd_list, "", "workloads with parameters and defaults; variants and availability" },
+	{ "list", pb_cmd_list, "[-w LIST]", "workloads (or plugins: -w ./libmine.so) with parameters; variants" },
 	{ "run", pb_cmd_run, "[options]", "run every case of the matrix given by the options" },
 	{ "report", pb_cmd_report, "DIR [options]", "summary.csv, plots and report.md for a results directory" },
 	{ "compare", pb_cmd_compare, "BASE NEW [options]", "regression verdicts between two runs" },
@@ -78,45 +79,117 @@ static void usage(FILE *f)
 /* ---- list ---- */
 
 static const char list_usage[] =
-	"usage: parbench list\n"
+	"usage: parbench list [-w LIST]\n"
 	"Lists the workloads (-w) with their sizes and parameters (-p KEY=VALUE, default shown,\n"
 	"choices in parentheses), the variants (-v) and whether this build and machine have them,\n"
-	"and the schedules (-s).\n";
+	"and the schedules (-s).  -w LIST lists only those: built-in names, all, or plugin files\n"
+	"(-w ./libmine.so: its file, SHA-256 and check too).\n";
+
+/* list's options (for help --options list, the man page and the completion; parsed in pb_cmd_list). */
+static const struct pb_opt list_options[] = {
+	{ "workload", 'w', "LIST", 0, "only these workloads: names, all, or plugin files (./libmine.so)", NULL },
+	{ NULL, 0, NULL, 0, NULL, NULL },
+};
+
+/* One workload of `list`: its line, sizes, parameters; for a plugin, its file and check. */
+static void list_workload(const struct pb_workload *w)
+{
+	const struct pb_plugin_info *pi = pb_plugin_info(w);
+	char head[64], text[2048], a[32], b[32], c[32], d[32], tasks[32];
+	snprintf(head, sizeof head, "  %-8s%s ", w->name, w->extra ? "*" : " ");
+	pb_print_wrapped(stdout, head, w->description, 12);
+	if (w->default_tasks)
+		snprintf(tasks, sizeof tasks, "%llu", (unsigned long long)w->default_tasks);
+	else
+		snprintf(tasks, sizeof tasks, "one per item");
+	pb_fmt_count(a, sizeof a, (double)w->default_size);
+	pb_fmt_count(b, sizeof b, (double)w->quick_size);
+	pb_fmt_count(c, sizeof c, (double)w->full_size);
+	pb_fmt_count(d, sizeof d, (double)w->max_size);
+	snprintf(text, sizeof text, "size: %s, default %s, --quick %s, --full %s, max %s; default tasks %s", w->unit, a,
+		 b, c, d, tasks);
+	pb_print_wrapped(stdout, "            ", text, 12);
+	/* one line however long, as scripts read it: the file's path and hash do not break */
+	if (pi)
+		printf("            plugin: %s (sha256 %s, ABI %d); check: %s\n", pi->real, pi->sha256, PB_WORKLOAD_ABI,
+		       pi->has_verify ? "reference (its own verify)" : "consistency (no verify: bit-equal to serial)");
+	for (const struct pb_param_def *p = w->params; p && p->key; p++) {
+		pb_textf(head, sizeof head, "            -p %s=%s  ", p->key, p->def && p->def[0] ? p->def : "");
+		pb_textf(text, sizeof text, "%s%s%s%s", p->choices ? "(" : "", p->choices ? p->choices : "",
+			 p->choices ? ")  " : "", p->help);
+		pb_print_wrapped(stdout, head, text, 16);
+	}
+}
+
+/* list's -w LIST: built-in names (without case), "all" or plugin files, into ws; 0 or 2 (printed). */
+static int list_selection(const char *list, const struct pb_workload **ws, int *n)
+{
+	char buf[4096], err[1024];
+	if (strlen(list) >= sizeof buf || !list[0]) {
+		pb_err("list: bad -w value '%.60s'", list);
+		return 2;
+	}
+	snprintf(buf, sizeof buf, "%s", list);
+	for (char *save = NULL, *v = strtok_r(buf, ",", &save); v; v = strtok_r(NULL, ",", &save)) {
+		const struct pb_workload *w = NULL;
+		if (pb_name_eq(v, "all")) {
+			for (int i = 0; pb_workloads[i] && *n < PB_MAX_WORKLOADS; i++)
+				ws[(*n)++] = pb_workloads[i];
+			continue;
+		}
+		if (pb_plugin_is_path(v) && !(w = pb_plugin_load(v, err, sizeof err))) {
+			pb_err("%s: %s", v, err);
+			return 2;
+		}
+		for (int i = 0; !w && pb_workloads[i]; i++)
+			if (pb_name_eq(v, pb_workloads[i]->name))
+				w = pb_workloads[i];
+		if (!w) {
+			const char *names[PB_MAX_WORKLOADS];
+			char dym[128];
+			size_t k = 0;
+			for (int i = 0; pb_workloads[i] && k < PB_MAX_WORKLOADS; i++)
+				names[k++] = pb_workloads[i]->name;
+			pb_did_you_mean(dym, sizeof dym, v, names, k);
+			pb_err("unknown workload '%s'%s (see 'parbench list')", v, dym);
+			return 2;
+		}
+		if (*n < PB_MAX_WORKLOADS)
+			ws[(*n)++] = w;
+	}
+	return 0;
+}
 
 int pb_cmd_list(int argc, char **argv)
 {
-	if (argc > 1 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-		fputs(list_usage, stdout);
-		return 0;
-	}
-	if (argc > 1) {
-		pb_err("list: unexpected argument '%s' (see 'parbench list --help')", argv[1]);
-		return 2;
-	}
-	printf("workloads (-w; default set: those without '*'):\n");
-	for (int i = 0; pb_workloads[i]; i++) {
-		const struct pb_workload *w = pb_workloads[i];
-		char head[64], text[1024], a[32], b[32], c[32], d[32], tasks[32];
-		snprintf(head, sizeof head, "  %-8s%s ", w->name, w->extra ? "*" : " ");
-		pb_print_wrapped(stdout, head, w->description, 12);
-		if (w->default_tasks)
-			snprintf(tasks, sizeof tasks, "%llu", (unsigned long long)w->default_tasks);
-		else
-			snprintf(tasks, sizeof tasks, "one per item");
-		pb_fmt_count(a, sizeof a, (double)w->default_size);
-		pb_fmt_count(b, sizeof b, (double)w->quick_size);
-		pb_fmt_count(c, sizeof c, (double)w->full_size);
-		pb_fmt_count(d, sizeof d, (double)w->max_size);
-		snprintf(text, sizeof text, "size: %s, default %s, --quick %s, --full %s, max %s; default tasks %s", w->unit,
-			 a, b, c, d, tasks);
-		pb_print_wrapped(stdout, "            ", text, 12);
-		for (const struct pb_param_def *p = w->params; p && p->key; p++) {
-			pb_textf(head, sizeof head, "            -p %s=%s  ", p->key, p->def && p->def[0] ? p->def : "");
-			pb_textf(text, sizeof text, "%s%s%s%s", p->choices ? "(" : "", p->choices ? p->choices : "",
-				 p->choices ? ")  " : "", p->help);
-			pb_print_wrapped(stdout, head, text, 16);
+	const struct pb_workload *ws[PB_MAX_WORKLOADS];
+	int n = 0;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			fputs(list_usage, stdout);
+			return 0;
 		}
+		if ((strcmp(a, "-w") == 0 || strcmp(a, "--workload") == 0) && i + 1 < argc)
+			val = argv[++i];
+		else if (strncmp(a, "--workload=", 11) == 0)
+			val = a + 11;
+		else if (strncmp(a, "-w", 2) == 0 && a[2])
+			val = a + 2;
+		if (!val) {
+			pb_err("list: unexpected argument '%s' (see 'parbench list --help')", a);
+			return 2;
+		}
+		int rc = list_selection(val, ws, &n);
+		if (rc)
+			return rc;
 	}
+	if (n == 0)
+		for (int i = 0; pb_workloads[i]; i++)
+			ws[n++] = pb_workloads[i];
+	printf("workloads (-w; default set: those without '*'; a plugin: -w ./libmine.so):\n");
+	for (int i = 0; i < n; i++)
+		list_workload(ws[i]);
 	printf("\nvariants (-v):\n");
 	for (int i = 0; pb_executors[i]; i++) {
 		char why[256] = "", head[64];
@@ -133,6 +206,7 @@ int pb_cmd_list(int argc, char **argv)
 /* The option tables of a command, or NULL for one without its own (list, topo, help). */
 static const struct pb_opt *const *cmd_tables(const char *name)
 {
+	static const struct pb_opt *const list_tables[] = { list_options, NULL };
 	static const struct pb_opt *compare_tables[] = { NULL, NULL };
 	static const struct pb_opt *ab_tables[] = { NULL, pb_run_options, pb_common_options, NULL };
 	compare_tables[0] = ab_tables[0] = pb_compare_options;
@@ -144,6 +218,8 @@ static const struct pb_opt *const *cmd_tables(const char *name)
 		return compare_tables;
 	if (strcmp(name, "ab") == 0)
 		return ab_tables; /* ab's own --rounds and --confirm: see 'parbench ab --help' */
+	if (strcmp(name, "list") == 0)
+		return list_tables;
 	return NULL;
 }
 

@@ -2,6 +2,7 @@
 #include "exec_proc_common.h"
 #include "executor.h"
 #include "mpi_proto.h"
+#include "plugin.h"
 #include "proc.h"
 #include "util.h"
 
@@ -84,13 +85,14 @@ static void die(const char *fmt, ...)
 static void usage_die(void) __attribute__((noreturn));
 static void usage_die(void)
 {
-	fprintf(stderr, "usage: parbench-mpi --socket PATH --workload NAME --size N --from-user 0|1 [--param K=V]...\n"
+	fprintf(stderr, "usage: parbench-mpi --socket PATH --workload NAME [--plugin FILE --sha256 HEX] --size N --from-user 0|1 [--param K=V]...\n"
 			"  (started by parbench's mpi variant through mpirun; not meant to be run by hand)\n");
 	exit(2);
 }
 
 struct rank_args {
 	const char *socket, *workload;
+	const char *plugin, *sha256; /* a plugin's file and the hash parbench measured, or NULL */
 	uint64_t size;
 	int from_user;
 	int nparams;
@@ -109,6 +111,10 @@ static void parse_args(int argc, char **argv, struct rank_args *a)
 			a->socket = v;
 		} else if (strcmp(o, "--workload") == 0) {
 			a->workload = v;
+		} else if (strcmp(o, "--plugin") == 0) {
+			a->plugin = v;
+		} else if (strcmp(o, "--sha256") == 0) {
+			a->sha256 = v;
 		} else if (strcmp(o, "--size") == 0) {
 			a->size = strtoull(v, NULL, 10);
 		} else if (strcmp(o, "--from-user") == 0) {
@@ -132,7 +138,15 @@ static void parse_args(int argc, char **argv, struct rank_args *a)
 static int prepare(const struct rank_args *a, struct pb_job *job, char *why, size_t len)
 {
 	memset(job, 0, sizeof *job);
-	job->wl = pb_workload_find(a->workload);
+	if (a->plugin) {
+		char err[PB_ERR_MAX];
+		if (!a->sha256 || !(job->wl = pb_plugin_load_expect(a->plugin, a->sha256, err, sizeof err))) {
+			snprintf(why, len, "%s: %.400s", a->plugin, a->sha256 ? err : "--plugin needs --sha256");
+			return -1;
+		}
+	} else {
+		job->wl = pb_workload_find(a->workload);
+	}
 	if (!job->wl) {
 		snprintf(why, len, "unknown workload '%s'", a->workload);
 		return -1;

@@ -1,5 +1,6 @@
 /* options.c: run's options as one table: their parsers, the getopt_long built from it, the usage text. */
 #include "options.h"
+#include "plugin.h"
 #include "suggest.h"
 #include "util.h"
 
@@ -309,6 +310,16 @@ static int workload_item(void *ctx, const char *val)
 				return 2;
 		return 0;
 	}
+	if (pb_plugin_is_path(val)) {
+		/* a plugin file: loaded and checked here, so a bad one is bad input before anything is written */
+		char err[1024];
+		const struct pb_workload *pw = pb_plugin_load(val, err, sizeof err);
+		if (!pw) {
+			pb_err("%s: %s", val, err);
+			return 2;
+		}
+		return add_workload(o, pw, val, 0);
+	}
 	char low[256], dym[128];
 	const struct pb_workload *w = pb_workload_find(val);
 	if (!w)
@@ -553,7 +564,7 @@ const struct pb_opt pb_common_options[] = {
 };
 
 const struct pb_opt pb_run_options[] = {
-	{ "workload", 'w', "LIST", M, "pi,primes,image,sumsq,sleep or all (default: all = pi,primes,image,sumsq)", opt_workload },
+	{ "workload", 'w', "LIST", M, "pi,primes,image,sumsq,sleep, all (= pi,primes,image,sumsq, the default) or a plugin ./libmine.so", opt_workload },
 	{ "variant", 'v', "LIST", M, "serial,threads,pool,process,shm,openmp or all (default: every available)", opt_variant },
 	{ "size", 'n', "LIST", M, "workload sizes: 1000000, 1e6, 10M, 2^20; repeatable (default: the workload's)", opt_size },
 	{ "param", 'p', "KEY=VAL", M, "workload parameter; repeat a key to sweep its values", opt_param },

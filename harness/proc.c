@@ -240,6 +240,15 @@ void pb_proc_install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+void pb_proc_fatal(const char *line, size_t len)
+{
+	(void)!write(STDERR_FILENO, line, len);
+	pb_proc_cleanup();
+	if (exit_hook)
+		exit_hook(0);
+	_exit(1);
+}
+
 /* The process that called pb_fork: a child whose parent is no longer it was orphaned at birth. */
 static pid_t fork_parent;
 

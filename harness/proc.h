@@ -48,6 +48,14 @@ void pb_proc_install_signals(void);
  */
 void pb_proc_set_exit_hook(void (*hook)(int signo));
 
+/*
+ * A fatal error found in parbench's own process by a signal handler (a
+ * plugin's kernel crashing on one of its threads): write line (one line,
+ * newline included) to stderr, clean up, call the exit hook as the watchdog
+ * does, and _exit(1).  Async-signal-safe.
+ */
+void pb_proc_fatal(const char *line, size_t len) __attribute__((noreturn));
+
 /* In a freshly forked child: forget the parent's registry, restore default signal dispositions. */
 void pb_proc_child_init(void);
 

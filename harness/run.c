@@ -1,6 +1,8 @@
 /* run.c: the runner: for each case of the plan, open, warm up, measure, verify, record. */
 #include "run.h"
+#include "meta.h"
 #include "plan.h"
+#include "plugin.h"
 #include "proc.h"
 #include "session.h"
 #include "stats.h"
@@ -57,6 +59,9 @@ static json_t *run_meta(const struct runner *r)
 		json_object_set_new(vars, e->name, json_string(d[0] ? d : e->description));
 	}
 	json_object_set_new(m, "variants", vars);
+	json_t *plugins = pb_plugins_json(); /* path and SHA-256: which kernel the rows measured */
+	if (plugins)
+		json_object_set_new(m, "plugins", plugins);
 	return m;
 }
 
@@ -120,6 +125,7 @@ static int record_rep(struct runner *r, size_t c, double setup_s, const struct r
 	row.max_rss_kb = rp->rss;
 	snprintf(row.result, sizeof row.result, "%s", rp->result);
 	row.verified = rp->verified;
+	snprintf(row.check, sizeof row.check, "%s", pb_workload_check(r->plan.jobs[r->plan.cases[c].job].wl));
 	format_cpus(rp->res, &cpus);
 	row.cpus = cpus.s;
 	for (int e = 0; e < r->counters.nevents; e++)
@@ -215,6 +221,7 @@ static int run_rep(struct runner *r, struct pb_job *job, struct open_case *oc, s
 	if (job->out)
 		memset(job->out, 0xA5, job->out_len); /* poison: a run that skips output cannot verify */
 	memset(res, 0, sizeof *res);
+	pb_plugin_run_begin(job->wl, pc->tasks, oc->label);
 	getrusage(RUSAGE_SELF, &ru0);
 	pb_watchdog_arm(r->o->c.timeout_s, oc->label);
 	double a = pb_now();
@@ -223,7 +230,11 @@ static int run_rep(struct runner *r, struct pb_job *job, struct open_case *oc, s
 	pb_watchdog_disarm();
 	getrusage(RUSAGE_SELF, &ru1);
 	if (rc != 0) {
-		pb_session_err(&r->s, "%s", err[0] ? err : "run failed");
+		char note[3072] = "";
+		if (pb_plugin_failure_note(job->wl, note, sizeof note) == 0)
+			pb_session_err(&r->s, "%s; %s", err[0] ? err : "run failed", note); /* the user's kernel, named */
+		else
+			pb_session_err(&r->s, "%s", err[0] ? err : "run failed");
 		return -1;
 	}
 	int ok = verify_total(job, &res->total, msg, sizeof msg) == 0;
@@ -373,6 +384,20 @@ static struct pb_raw_row *plan_keys(const struct pb_plan *p)
 	return k;
 }
 
+/* --append: the run in dir may take this command's plugins (none of the same name with another hash); 0 or -1 (printed). */
+static int plugins_fit_run(const char *dir)
+{
+	json_t *old = NULL;
+	char err[1024];
+	int rc = 0;
+	if (pb_meta_load(dir, &old, err, sizeof err) == 0 && pb_plugins_check_meta(old, err, sizeof err) != 0) {
+		pb_err("cannot append to '%s': %s", dir, err);
+		rc = -1;
+	}
+	json_decref(old);
+	return rc; /* an unreadable meta.json is the session's to report */
+}
+
 int pb_run_execute(struct pb_run_opts *o)
 {
 	struct runner r;
@@ -389,6 +414,10 @@ int pb_run_execute(struct pb_run_opts *o)
 	}
 	if (pb_plan_build(o, &r.plan) != 0)
 		return 2;
+	if (o->c.append && plugins_fit_run(o->c.out_dir) != 0) {
+		pb_plan_free(&r.plan);
+		return 2;
+	}
 	struct pb_raw_row *keys = plan_keys(&r.plan);
 	int rc = -1;
 	if (!keys || pb_tab_begin(&r.tab, stdout, 0, keys, r.plan.ncases) != 0)
@@ -401,6 +430,8 @@ int pb_run_execute(struct pb_run_opts *o)
 		pb_plan_free(&r.plan);
 		return 2;
 	}
+	if (o->c.append)
+		pb_plugins_merge_meta(r.s.meta);
 	execute(&r);
 	rc = pb_session_finish(&r.s);
 	pb_tab_free(&r.tab);

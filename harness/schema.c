@@ -32,6 +32,7 @@ static const struct pb_column raw_cols[] = {
 	TEXT("result", result),
 	{ "verified", PB_COL_FLAG, RAW(verified), 0, 0, 0, NULL, 0 },
 	{ "cpus", PB_COL_DTEXT, RAW(cpus), 0, 0, 0, NULL, 0 },
+	{ "check", PB_COL_TEXT, RAW(check), sizeof(((struct pb_raw_row *)0)->check), 0, 0, NULL, 1 },
 };
 #undef RAW
 

@@ -26,6 +26,7 @@
 #define PB_RESULT_MAX 128
 #define PB_EVENT_MAX 64
 #define PB_BACKEND_MAX 16
+#define PB_CHECK_MAX 16     /* "reference", "consistency" */
 
 /* The case key: the fields shared by every repetition of one case. */
 #define PB_KEY_COLUMNS "workload,size,params,variant,workers,tasks,chunk,schedule,bind"
@@ -52,6 +53,8 @@ struct pb_raw_row {
 	char result[PB_RESULT_MAX];
 	int verified;
 	char *cpus; /* one CPU list per worker, ';'-separated ("0;1", "0-3;4-7"); any length */
+	char check[PB_CHECK_MAX]; /* how `verified` was decided: "reference" (the workload's verify) or
+				     "consistency" (a plugin without verify: bit-equal to the serial reference) */
 };
 
 /* One row of counters.csv: a case's key, the repetition, and one event's value summed over its workers. */

@@ -216,7 +216,7 @@ static void test_reader_refusals(void **state)
 		{ "run_id,workload,size,params,variant,workers,tasks,chunk,schedule,bind,rep,wall_s,setup_s,user_s,sys_s,"
 		  "max_rss_kb,verified,result,cpus\n",
 		  "wrong header: column 17 is 'verified', expected 'result'" },
-		{ RAW_HEADER ",colour\nr,pi,10,,serial,1,1,1,static,none,1,1,0,0,0,0,1,1,0,red\n", "is not one of raw.csv's" },
+		{ RAW_HEADER ",check,colour\nr,pi,10,,serial,1,1,1,static,none,1,1,0,0,0,0,1,1,0,reference,red\n", "is not one of raw.csv's" },
 		{ RAW_HEADER "\n", "no measurements (only a header)" },
 		{ RAW_HEADER "\nr,pi,10,,serial,1,1,1,static,none,1,1,0,0,0,0,1,1,0", "truncated" },
 	};
