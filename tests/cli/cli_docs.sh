@@ -10,11 +10,11 @@ if command -v man >/dev/null 2>&1; then
 	MANWIDTH=100 man -l doc/parbench.1 >"$TMP/man.txt" 2>"$TMP/man.err"
 	check "man -l doc/parbench.1 renders" test -s "$TMP/man.txt"
 	check "man renders without warnings" test ! -s "$TMP/man.err"
-	for s in NAME SYNOPSIS DESCRIPTION "RUN OPTIONS" "REPORT OPTIONS" "COMPARE OPTIONS" "EXIT STATUS"; do
+	for s in NAME SYNOPSIS DESCRIPTION "LIST OPTIONS" "RUN OPTIONS" "REPORT OPTIONS" "COMPARE OPTIONS" "EXIT STATUS"; do
 		expect_grep "the man page has $s" "^$s" "$TMP/man.txt"
 	done
 	# every option of every table is in the page
-	for c in run report compare; do
+	for c in list run report compare; do
 		"$PARBENCH" help --options "$c" | cut -f2 >"$TMP/opts-$c"
 		missing=$(while read -r o; do grep -q -- "$o" "$TMP/man.txt" || echo "$o"; done <"$TMP/opts-$c")
 		if [ -z "$missing" ]; then ok "the man page lists every $c option"; else fail "the man page lists every $c option" "missing: $missing"; fi
