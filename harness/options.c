@@ -2,6 +2,7 @@
 #include "options.h"
 #include "plugin.h"
 #include "suggest.h"
+#include "table.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -713,7 +714,9 @@ void pb_opts_usage(FILE *f, const char *usage_head, const struct pb_opt *const *
 			if (p->shrt)
 				snprintf(shrt, sizeof shrt, "-%c, ", p->shrt);
 			snprintf(names, sizeof names, "%s--%s%s%s", shrt, p->lng, p->arg ? " " : "", p->arg ? p->arg : "");
-			fprintf(f, "  %-24s %s\n", names, p->help);
+			char head[96];
+			snprintf(head, sizeof head, "  %-24s ", names);
+			pb_print_wrapped(f, head, p->help, 27); /* within the 120 columns of every table */
 		}
 	fprintf(f, "  %-24s %s\n", "-h, --help", "this text");
 }
