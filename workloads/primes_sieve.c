@@ -365,27 +365,71 @@ void pb_sieve_free(struct pb_sieve *sv)
 
 size_t pb_sieve_scratch_size(const struct pb_sieve *sv)
 {
-	return ((size_t)sv->window + 63) / 64 * 64 + (sv->nprimes ? sv->nprimes : 1) * sizeof(struct wstate);
+	/* The window, and two arrays of states (the sorts below go from one to the other). */
+	return ((size_t)sv->window + 63) / 64 * 64 + (2 * sv->nprimes + 1) * sizeof(struct wstate);
 }
 
 /* ---- counting a range ---- */
 
-/* Sieve one window of len bytes at global byte lo: presieve and small primes chunk by chunk, then the medium primes. */
-static void sieve_window(const struct pb_sieve *sv, uint8_t *buf, uint64_t lo, uint32_t len, struct wstate *st,
-			 size_t nsmall, size_t nactive)
+/*
+ * Cross off the multiples of the primes in[0, n) in buf[0, len), writing
+ * their new states to out sorted by (residue class, turn index).
+ * cross_off's two switches are indirect jumps on those two fields; in
+ * sorted order each jump goes where the previous prime's went nearly every
+ * time, so the branch predictor gets it right instead of missing one or
+ * two per prime and pass (~30 cycles, against a few dozen crossings for a
+ * medium prime in a window or a larger small prime in a chunk).  The sort
+ * is a counting sort on 64 keys: a few cycles per prime.
+ */
+static void cross_sorted(uint8_t *buf, uint32_t len, struct wstate *restrict in, struct wstate *restrict out,
+			 size_t n)
+{
+	uint32_t at[64] = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		if (in[i].pos >= len)
+			in[i].pos -= len; /* no multiple in this pass: skip it */
+		else
+			cross_off(buf, len, &in[i]);
+		at[in[i].wk & 63]++;
+	}
+	uint32_t sum = 0;
+	for (int k = 0; k < 64; k++) {
+		uint32_t c = at[k];
+		at[k] = sum;
+		sum += c;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[at[in[i].wk & 63]++] = in[i];
+}
+
+/* The states of the small and of the medium primes, each in one of two arrays that the sorts swap. */
+struct states {
+	struct wstate *small, *small_other, *med, *med_other;
+	size_t nsmall, nmed;
+};
+
+static void swap_states(struct wstate **a, struct wstate **b)
+{
+	struct wstate *t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/*
+ * Sieve one window of len bytes at global byte lo: presieve and cross off
+ * the small primes chunk by chunk (each chunk while it is in L1), then the
+ * medium primes over the whole window.
+ */
+static void sieve_window(const struct pb_sieve *sv, uint8_t *buf, uint64_t lo, uint32_t len, struct states *s)
 {
 	for (uint32_t c = 0; c < len; c += sv->chunk) {
 		uint32_t cl = len - c < sv->chunk ? len - c : sv->chunk;
 		presieve(sv, buf + c, lo + c, cl);
-		for (size_t i = 0; i < nsmall; i++)
-			cross_off(buf + c, cl, &st[i]);
+		cross_sorted(buf + c, cl, s->small, s->small_other, s->nsmall);
+		swap_states(&s->small, &s->small_other);
 	}
-	for (size_t i = nsmall; i < nactive; i++) {
-		if (st[i].pos >= len)
-			st[i].pos -= len; /* no multiple in this window: skip it */
-		else
-			cross_off(buf, len, &st[i]);
-	}
+	cross_sorted(buf, len, s->med, s->med_other, s->nmed);
+	swap_states(&s->med, &s->med_other);
 }
 
 uint64_t pb_sieve_count(const struct pb_sieve *sv, uint64_t x0, uint64_t x1, void *scratch)
@@ -410,11 +454,17 @@ uint64_t pb_sieve_count(const struct pb_sieve *sv, uint64_t x0, uint64_t x1, voi
 		nactive++;
 	for (size_t i = 0; i < nactive; i++)
 		st[i] = start_state(sv->primes[i], lo);
-	const size_t nsmall = nactive < sv->nsmall ? nactive : sv->nsmall;
+	struct states s;
+	s.nsmall = nactive < sv->nsmall ? nactive : sv->nsmall;
+	s.nmed = nactive - s.nsmall;
+	s.small = st;
+	s.med = st + s.nsmall;
+	s.small_other = st + sv->nprimes;
+	s.med_other = s.small_other + s.nsmall;
 
 	for (uint64_t w = lo; w < hi; w += sv->window) {
 		const uint32_t len = hi - w < sv->window ? (uint32_t)(hi - w) : sv->window;
-		sieve_window(sv, buf, w, len, st, nsmall, nactive);
+		sieve_window(sv, buf, w, len, &s);
 		if (w == lo)
 			buf[0] &= first_mask;
 		if (w + len == hi)
