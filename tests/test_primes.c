@@ -389,6 +389,41 @@ static void test_engine_ranges(void **state)
 	free(prefix);
 }
 
+/* Equal-work cuts tile [0, n + 1): they start at 0, end at n + 1, never decrease, and are never empty at item sizes. */
+static void test_equal_work_cuts(void **state)
+{
+	static const uint64_t sizes[] = { 0, 1, 2, 1000, 27888, 27889, 27890, 1000000, 1000000007ull, 100000000000ull };
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		struct pb_sieve sv;
+		assert_int_equal(pb_sieve_init(&sv, sizes[s], 524288, 49152), 0);
+		const uint64_t parts_list[] = { 1, 2, 3, 64, sizes[s] / 16384 + 1, sizes[s] / 524288 + 1 };
+		for (size_t q = 0; q < sizeof parts_list / sizeof parts_list[0]; q++) {
+			const uint64_t parts = parts_list[q];
+			uint64_t prev = pb_sieve_cut(&sv, 0, parts);
+			assert_int_equal(prev, 0);
+			for (uint64_t i = 1; i <= parts; i++) {
+				uint64_t c = pb_sieve_cut(&sv, i, parts);
+				if (c < prev || (sizes[s] >= 16384 && c == prev))
+					print_error("n=%llu parts=%llu: cut %llu = %llu after %llu\n",
+						    (unsigned long long)sizes[s], (unsigned long long)parts,
+						    (unsigned long long)i, (unsigned long long)c, (unsigned long long)prev);
+				assert_true(c >= prev);
+				if (sizes[s] >= 16384)
+					assert_true(c > prev);
+				prev = c;
+			}
+			assert_int_equal(prev, sizes[s] + 1);
+		}
+		/* Equal work, not equal numbers: the first of 64 parts of 1e9 is the widest, the last the narrowest. */
+		if (sizes[s] == 1000000007ull) {
+			uint64_t first = pb_sieve_cut(&sv, 1, 64), last = sizes[s] + 1 - pb_sieve_cut(&sv, 63, 64);
+			assert_true(first > (sizes[s] + 1) / 64);
+			assert_true(last < (sizes[s] + 1) / 64);
+		}
+		pb_sieve_free(&sv);
+	}
+}
+
 /* Deterministic Miller-Rabin for n < 3.4e14 (bases 2..17): an independent primality test for large n. */
 static uint64_t mulmod(uint64_t a, uint64_t b, uint64_t m)
 {
@@ -555,6 +590,7 @@ int main(void)
 		cmocka_unit_test(test_default_sizes),
 		cmocka_unit_test(test_engine_ranges),
 		cmocka_unit_test(test_engine_near_max),
+		cmocka_unit_test(test_equal_work_cuts),
 		cmocka_unit_test(test_edge_sizes),
 		cmocka_unit_test(test_decompositions_identical),
 	};

@@ -9,14 +9,18 @@
 #include <unistd.h>
 
 /*
- * Sieve layout.  Item s is the numbers [s * I, (s + 1) * I) with I =
- * segment * 16384 (what segment KiB of an odd-only bitmap held in the first
- * version, kept so that item and task counts stay what they were), so
- * n_items = N / I + 1 items cover [0, N].  A task is a range of items, i.e.
- * a range of numbers; the kernel counts it with the mod-30 wheel sieve of
- * primes_sieve.c, whose windows are independent of the items (L2-sized, so
- * a task of N / 64 is a few windows, and an item boundary may fall inside a
- * byte of 30 numbers: the sieve counts by number, not by byte).
+ * Sieve layout.  There are n_items = N / I + 1 items, I = segment * 16384
+ * (the numbers segment KiB of an odd-only bitmap held in the first version,
+ * kept so that item and task counts stay what they were).  Item i is the
+ * numbers [cut(i), cut(i + 1)), the cuts splitting [0, N] into parts of
+ * equal estimated sieve work (pb_sieve_cut): a number near N costs about
+ * twice one near N / 64 (more sieving primes, and costlier ones), so
+ * items of equal width would leave the worker holding the top block of
+ * tasks under a static schedule with ~20% more work.  A task is a range of
+ * items, i.e. one range of numbers; the kernel counts it with the mod-30
+ * wheel sieve of primes_sieve.c, whose windows are independent of the
+ * items (an item boundary may fall inside a byte of 30 numbers: the sieve
+ * counts by number, not by byte).
  *
  * Trial layout.  Item i is the number i, for i in [0, N]: n_items = N + 1.
  * Larger numbers cost more (up to sqrt(i) / 2 divisions), so contiguous
@@ -37,14 +41,13 @@ struct primes_state {
 	uint64_t expected;      /* pi(n), from the table or Lucy's method */
 	int expected_known;     /* 1: from the table of pi(10^k); 0: Lucy's method */
 	/* sieve only */
-	uint64_t item_numbers;  /* I: numbers per item */
 	size_t scratch;         /* bytes of scratch per kernel call, a multiple of 64 */
 	struct pb_sieve sieve;  /* the sieving primes and presieve patterns, shared read-only */
 };
 
 static const struct pb_param_def primes_params[] = {
 	{ "method", "sieve", "sieve|trial", "sieve: segmented sieve of Eratosthenes; trial: trial division per number" },
-	{ "segment", "auto", NULL, "sieve item size: KiB x 16384 numbers (1..8192), or auto (32)" },
+	{ "segment", "auto", NULL, "sieve items: N / (KiB x 16384) + 1 of equal work (KiB 1..8192), or auto (32)" },
 	{ NULL, NULL, NULL, NULL },
 };
 
@@ -135,8 +138,7 @@ static int primes_prepare(struct pb_job *job, char *err, size_t errlen)
 	} else {
 		uint32_t window, chunk;
 		cache_sizes(&window, &chunk);
-		st->item_numbers = kib * 16384;
-		job->n_items = st->n / st->item_numbers + 1;
+		job->n_items = st->n / (kib * 16384) + 1;
 		if (pb_sieve_init(&st->sieve, st->n, window, chunk) != 0)
 			goto nomem;
 		st->scratch = (pb_sieve_scratch_size(&st->sieve) + 63) / 64 * 64;
@@ -163,8 +165,8 @@ static void sieve_kernel(const struct pb_job *job, uint64_t begin, uint64_t end,
 		fprintf(stderr, "parbench: primes: cannot allocate %zu bytes of sieve scratch\n", st->scratch);
 		abort();
 	}
-	uint64_t x0 = begin * st->item_numbers, x1 = end * st->item_numbers;
-	part->sum += pb_sieve_count(&st->sieve, x0, x1 < st->n + 1 ? x1 : st->n + 1, scratch);
+	part->sum += pb_sieve_count(&st->sieve, pb_sieve_cut(&st->sieve, begin, job->n_items),
+				    pb_sieve_cut(&st->sieve, end, job->n_items), scratch);
 	part->items += end - begin;
 	free(scratch);
 }

@@ -333,6 +333,87 @@ static int make_patterns(struct pb_sieve *sv)
 	return 0;
 }
 
+/* ---- equal-work cuts ---- */
+
+/*
+ * The cost model behind equal-work cuts.  The work of sieving [0, x) is
+ * F(x) = C0 * x + sum over sieving primes with p^2 < x of
+ * w_p * (8 / 30) / p * (x - p^2): a cost per number (presieve, count) plus
+ * one unit per crossing (a prime crosses 8 / (30 p) per number once past
+ * p^2), where a medium prime's crossing costs W_MEDIUM units (it misses L1).
+ * Fitted here (pi(1e10) by tasks of 1/64, 48 KiB L1d, 512 KiB windows):
+ * small primes ~1.25 cycles per crossing, medium ~3.3, presieve and count
+ * ~0.024 cycles per number.  With cuts of equal numbers the upper half of
+ * [0, 1e10] took 1.23x the lower half (more and costlier sieving primes
+ * up there), which capped 2 workers on contiguous blocks of tasks at 1.81x.
+ */
+#define COST_C0 0.02
+#define COST_W_MEDIUM 3.0
+
+/*
+ * F is piecewise linear with a break at every p^2: past the first k breaks,
+ * F(x) = (C0 + a_k) x - b_k, where a_k, b_k sum w_p (8 / 30) / p and that
+ * times p^2 over those k primes.
+ */
+static int make_cost_model(struct pb_sieve *sv)
+{
+	const double end = (double)(sv->n + 1);
+	while (sv->ncost < sv->nprimes && (double)sv->primes[sv->ncost] * sv->primes[sv->ncost] < end)
+		sv->ncost++;
+	sv->cost_a = malloc((sv->ncost + 1) * sizeof *sv->cost_a);
+	sv->cost_b = malloc((sv->ncost + 1) * sizeof *sv->cost_b);
+	if (!sv->cost_a || !sv->cost_b)
+		return -1;
+	sv->cost_a[0] = 0;
+	sv->cost_b[0] = 0;
+	for (size_t k = 0; k < sv->ncost; k++) {
+		double p = sv->primes[k], a = (k < sv->nsmall ? 1.0 : COST_W_MEDIUM) * 8.0 / 30.0 / p;
+		sv->cost_a[k + 1] = sv->cost_a[k] + a;
+		sv->cost_b[k + 1] = sv->cost_b[k] + a * p * p;
+	}
+	sv->cost_total = (COST_C0 + sv->cost_a[sv->ncost]) * end - sv->cost_b[sv->ncost];
+	return 0;
+}
+
+/* F at the k-th break, p_k^2, with the first k primes counted (k < ncost). */
+static double cost_at_break(const struct pb_sieve *sv, size_t k)
+{
+	double q = (double)sv->primes[k] * sv->primes[k];
+	return (COST_C0 + sv->cost_a[k]) * q - sv->cost_b[k];
+}
+
+uint64_t pb_sieve_cut(const struct pb_sieve *sv, uint64_t i, uint64_t parts)
+{
+	if (i == 0)
+		return 0;
+	if (i >= parts)
+		return sv->n + 1;
+	const double f = sv->cost_total * (double)i / (double)parts;
+	/* k: the breaks below the target (binary search, F is increasing). */
+	size_t lo = 0, hi = sv->ncost;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (cost_at_break(sv, mid) < f)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	double x = (f + sv->cost_b[lo]) / (COST_C0 + sv->cost_a[lo]);
+	/*
+	 * Clamped to the piece [p_(k-1)^2, p_k^2] it was computed on: within a
+	 * piece x rises with f (IEEE addition and division by the same positive
+	 * number are monotone), and pieces follow one another, so the cuts never
+	 * decrease with i, whatever the rounding.
+	 */
+	const double piece_lo = lo ? (double)sv->primes[lo - 1] * sv->primes[lo - 1] : 0;
+	const double piece_hi = lo < sv->ncost ? (double)sv->primes[lo] * sv->primes[lo] : (double)(sv->n + 1);
+	if (x < piece_lo)
+		x = piece_lo;
+	if (x > piece_hi)
+		x = piece_hi;
+	return (uint64_t)x;
+}
+
 int pb_sieve_init(struct pb_sieve *sv, uint64_t n, uint32_t window, uint32_t chunk)
 {
 	memset(sv, 0, sizeof *sv);
@@ -346,21 +427,29 @@ int pb_sieve_init(struct pb_sieve *sv, uint64_t n, uint32_t window, uint32_t chu
 	sv->total_bytes = n / 30 + 1;
 	sv->window = window;
 	sv->chunk = chunk;
-	if (sieving_primes(pb_primes_isqrt(n), &sv->primes, &sv->nprimes) != 0 || make_patterns(sv) != 0) {
-		pb_sieve_free(sv);
-		return -1;
-	}
+	if (sieving_primes(pb_primes_isqrt(n), &sv->primes, &sv->nprimes) != 0 || make_patterns(sv) != 0)
+		goto fail;
 	while (sv->nsmall < sv->nprimes && (uint64_t)sv->primes[sv->nsmall] * SMALL_DIV <= chunk)
 		sv->nsmall++;
+	if (make_cost_model(sv) != 0)
+		goto fail;
 	return 0;
+
+fail:
+	pb_sieve_free(sv);
+	return -1;
 }
 
 void pb_sieve_free(struct pb_sieve *sv)
 {
 	free(sv->primes);
 	free(sv->patterns);
+	free(sv->cost_a);
+	free(sv->cost_b);
 	sv->primes = NULL;
 	sv->patterns = NULL;
+	sv->cost_a = NULL;
+	sv->cost_b = NULL;
 }
 
 size_t pb_sieve_scratch_size(const struct pb_sieve *sv)

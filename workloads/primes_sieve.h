@@ -23,6 +23,9 @@ struct pb_sieve {
 	uint8_t *patterns;       /* the presieve patterns, one after another */
 	uint32_t pat_off[PB_SIEVE_GROUPS]; /* group g's pattern starts at patterns + pat_off[g] */
 	uint32_t pat_len[PB_SIEVE_GROUPS]; /* its period in bytes (the product of its primes) */
+	double *cost_a, *cost_b; /* the cost model's prefix sums over primes[0, k), k <= ncost */
+	size_t ncost;            /* the sieving primes with p^2 < n + 1 */
+	double cost_total;       /* the modelled work of [0, n + 1) */
 };
 
 /* The smallest prime crossed off by the sieve; every smaller one is presieved or off the wheel. */
@@ -35,6 +38,15 @@ struct pb_sieve {
  */
 int pb_sieve_init(struct pb_sieve *sv, uint64_t n, uint32_t window, uint32_t chunk);
 void pb_sieve_free(struct pb_sieve *sv);
+
+/*
+ * The i-th of parts cuts of [0, n + 1) into ranges of equal estimated
+ * sieve work, for 0 <= i <= parts: cut 0 is 0, cut parts is n + 1, and
+ * cuts never decrease with i, so ranges [cut i, cut i + 1) tile [0, n + 1).
+ * The estimate is a fixed cost model (primes_sieve.c), a pure function of
+ * sv, i and parts: every caller, thread or process gets the same cuts.
+ */
+uint64_t pb_sieve_cut(const struct pb_sieve *sv, uint64_t i, uint64_t parts);
 
 /* The bytes of scratch a range count needs (one window and one state per sieving prime). */
 size_t pb_sieve_scratch_size(const struct pb_sieve *sv);
