@@ -31,10 +31,14 @@ struct pb_sieve {
 /* The smallest prime crossed off by the sieve; every smaller one is presieved or off the wheel. */
 #define PB_SIEVE_FIRST_PRIME 167
 
+/* The largest n: byte positions within a range are 32-bit (30 * 2^32 = 1.29e11). */
+#define PB_SIEVE_MAX_N 120000000000ull
+
 /*
  * Build the shared part for counting primes <= n with windows of window
- * bytes and chunks of chunk bytes (both >= 64; chunk is capped at window).
- * Returns 0, or -1 if memory runs out (then nothing is left allocated).
+ * bytes and chunks of chunk bytes (both raised to >= 64; chunk is capped at
+ * window).  Returns 0, or -1 if n > PB_SIEVE_MAX_N or memory runs out (then
+ * nothing is left allocated).
  */
 int pb_sieve_init(struct pb_sieve *sv, uint64_t n, uint32_t window, uint32_t chunk);
 void pb_sieve_free(struct pb_sieve *sv);
