@@ -10,6 +10,7 @@
 
 #include "../harness/sched.h"
 #include "../workloads/primes_count.h"
+#include "../workloads/primes_sieve.h"
 #include "../workloads/workload.h"
 
 extern const struct pb_workload pb_wl_primes;
@@ -285,14 +286,280 @@ static void test_default_sizes(void **state)
 	assert_int_equal(job.size, pb_wl_primes.default_size);
 	pb_wl_primes.release(&job);
 
-	/* n_items is the number of segments: 1 KiB segments hold 16384 numbers. */
-	make_job(&job, "sieve", "1", 16384 * 10 + 1);
+	/* n_items = N / I + 1 items of I = 16384 numbers cover [0, N] (segment=1). */
+	make_job(&job, "sieve", "1", 16384 * 10 - 1);
 	assert_int_equal(pb_wl_primes.prepare(&job, err, sizeof err), 0);
-	assert_int_equal(job.n_items, 11);
+	assert_int_equal(job.n_items, 10);
 	pb_wl_primes.release(&job);
 	make_job(&job, "sieve", "1", 16384 * 10);
 	assert_int_equal(pb_wl_primes.prepare(&job, err, sizeof err), 0);
-	assert_int_equal(job.n_items, 10);
+	assert_int_equal(job.n_items, 11);
+	pb_wl_primes.release(&job);
+	/* auto: items of 32 * 16384 = 2^19 numbers. */
+	make_job(&job, "sieve", "auto", 1000000000);
+	assert_int_equal(pb_wl_primes.prepare(&job, err, sizeof err), 0);
+	assert_int_equal(job.n_items, 1000000000 / 524288 + 1);
+	pb_wl_primes.release(&job);
+}
+
+/* ---- the sieve engine (primes_sieve.c) directly, with windows and chunks far smaller than the defaults ---- */
+
+/* A plain sieve of [0, m]: prefix[x] = the primes < x, for x in [0, m + 1]. */
+static uint32_t *prefix_counts(uint64_t m)
+{
+	uint8_t *comp = calloc(m + 1, 1);
+	uint32_t *prefix = malloc((m + 2) * sizeof *prefix);
+	assert_non_null(comp);
+	assert_non_null(prefix);
+	for (uint64_t i = 2; i * i <= m; i++)
+		if (!comp[i])
+			for (uint64_t j = i * i; j <= m; j += i)
+				comp[j] = 1;
+	prefix[0] = 0;
+	for (uint64_t x = 0; x <= m; x++)
+		prefix[x + 1] = prefix[x] + (x >= 2 && !comp[x]);
+	free(comp);
+	return prefix;
+}
+
+static void *scratch_for(const struct pb_sieve *sv)
+{
+	void *s = aligned_alloc(64, (pb_sieve_scratch_size(sv) + 63) / 64 * 64);
+	assert_non_null(s);
+	return s;
+}
+
+/*
+ * Random ranges [x0, x1) of [0, n], and chains of random cuts that cover
+ * [0, n + 1): the engine's count against a plain sieve, for windows and
+ * chunks of 64 bytes to 40 KB (so small and medium primes, window and chunk
+ * edges, and ranges starting anywhere in a byte are all exercised).
+ */
+static void test_engine_ranges(void **state)
+{
+	static const struct {
+		uint64_t n;
+		uint32_t window, chunk;
+	} cases[] = {
+		{ 2000000, 64, 64 },	 { 2000000, 100, 64 },	   { 2000000, 1000, 320 },   { 3000017, 4096, 1024 },
+		{ 3000017, 40000, 8192 }, { 1000003, 512, 512 },	   { 29, 64, 64 },	     { 31, 64, 64 },
+		{ 200000, 64, 64 },	 { 5000000, 196608, 49152 },
+	};
+	uint64_t x = 0x243f6a8885a308d3ull;
+	uint32_t *prefix = prefix_counts(5000000);
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		struct pb_sieve sv;
+		const uint64_t n = cases[c].n;
+		assert_int_equal(pb_sieve_init(&sv, n, cases[c].window, cases[c].chunk), 0);
+		void *scratch = scratch_for(&sv);
+		for (int i = 0; i < 200; i++) {
+			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+			uint64_t a = x % (n + 2), b = (x >> 32) % (n + 2);
+			if (i % 4 == 0)
+				b = a + b % 100; /* short ranges, inside one byte or a few */
+			if (b > n + 1)
+				b = n + 1;
+			if (a > b) {
+				uint64_t t = a;
+				a = b;
+				b = t;
+			}
+			uint64_t got = pb_sieve_count(&sv, a, b, scratch), want = prefix[b] - prefix[a];
+			if (got != want)
+				print_error("n=%llu window=%u chunk=%u [%llu, %llu): got %llu want %llu\n",
+					    (unsigned long long)n, cases[c].window, cases[c].chunk, (unsigned long long)a,
+					    (unsigned long long)b, (unsigned long long)got, (unsigned long long)want);
+			assert_int_equal(got, want);
+		}
+		/* A chain of random cuts: the parts add up to pi(n) whatever the cuts. */
+		for (int chain = 0; chain < 5; chain++) {
+			uint64_t total = 0, at = 0;
+			while (at < n + 1) {
+				x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+				uint64_t next = at + 1 + x % (n / (chain + 1) + 1);
+				if (next > n + 1)
+					next = n + 1;
+				total += pb_sieve_count(&sv, at, next, scratch);
+				at = next;
+			}
+			assert_int_equal(total, prefix[n + 1]);
+		}
+		free(scratch);
+		pb_sieve_free(&sv);
+	}
+	free(prefix);
+}
+
+/* Equal-work cuts tile [0, n + 1): they start at 0, end at n + 1, never decrease, and are never empty at item sizes. */
+static void test_equal_work_cuts(void **state)
+{
+	static const uint64_t sizes[] = { 0, 1, 2, 1000, 27888, 27889, 27890, 1000000, 1000000007ull, 100000000000ull };
+	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		struct pb_sieve sv;
+		assert_int_equal(pb_sieve_init(&sv, sizes[s], 524288, 49152), 0);
+		const uint64_t parts_list[] = { 1, 2, 3, 64, sizes[s] / 16384 + 1, sizes[s] / 524288 + 1 };
+		for (size_t q = 0; q < sizeof parts_list / sizeof parts_list[0]; q++) {
+			const uint64_t parts = parts_list[q];
+			uint64_t prev = pb_sieve_cut(&sv, 0, parts);
+			assert_int_equal(prev, 0);
+			for (uint64_t i = 1; i <= parts; i++) {
+				uint64_t c = pb_sieve_cut(&sv, i, parts);
+				if (c < prev || (sizes[s] >= 16384 && c == prev))
+					print_error("n=%llu parts=%llu: cut %llu = %llu after %llu\n",
+						    (unsigned long long)sizes[s], (unsigned long long)parts,
+						    (unsigned long long)i, (unsigned long long)c, (unsigned long long)prev);
+				assert_true(c >= prev);
+				if (sizes[s] >= 16384)
+					assert_true(c > prev);
+				prev = c;
+			}
+			assert_int_equal(prev, sizes[s] + 1);
+		}
+		/* Equal work, not equal numbers: the first of 64 parts of 1e9 is the widest, the last the narrowest. */
+		if (sizes[s] == 1000000007ull) {
+			uint64_t first = pb_sieve_cut(&sv, 1, 64), last = sizes[s] + 1 - pb_sieve_cut(&sv, 63, 64);
+			assert_true(first > (sizes[s] + 1) / 64);
+			assert_true(last < (sizes[s] + 1) / 64);
+		}
+		pb_sieve_free(&sv);
+	}
+}
+
+/* Deterministic Miller-Rabin for n < 3.4e14 (bases 2..17): an independent primality test for large n. */
+static uint64_t mulmod(uint64_t a, uint64_t b, uint64_t m)
+{
+	return (uint64_t)((pb_u128)a * b % m);
+}
+
+static int is_prime_mr(uint64_t n)
+{
+	static const uint64_t bases[] = { 2, 3, 5, 7, 11, 13, 17 };
+	if (n < 2)
+		return 0;
+	for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++)
+		if (n % bases[i] == 0)
+			return n == bases[i];
+	uint64_t d = n - 1;
+	int r = 0;
+	while (d % 2 == 0)
+		d /= 2, r++;
+	for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
+		uint64_t y = 1, b = bases[i], e = d;
+		while (e) {
+			if (e & 1)
+				y = mulmod(y, b, n);
+			b = mulmod(b, b, n);
+			e >>= 1;
+		}
+		if (y == 1 || y == n - 1)
+			continue;
+		int j = 1;
+		for (; j < r; j++) {
+			y = mulmod(y, y, n);
+			if (y == n - 1)
+				break;
+		}
+		if (j == r)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * Near the top of max_size (1e11, sieving primes up to 316227 and byte
+ * positions near 2^32 / 30 * 30): ranges counted by the engine, with the
+ * default-sized and with tiny windows, against Miller-Rabin number by number.
+ */
+static void test_engine_near_max(void **state)
+{
+	static const struct {
+		uint64_t x0, x1;
+	} ranges[] = {
+		{ 100000000000ull - 150000, 100000000001ull },
+		{ 99999999999ull - 30 * 1001, 99999999999ull - 7 },
+		{ 4294967296ull * 15 - 7001, 4294967296ull * 15 + 9001 },
+	};
+	static const uint32_t windows[][2] = { { 524288, 49152 }, { 4096, 1024 }, { 64, 64 } };
+	for (size_t w = 0; w < sizeof windows / sizeof windows[0]; w++) {
+		struct pb_sieve sv;
+		assert_int_equal(pb_sieve_init(&sv, 100000000000ull, windows[w][0], windows[w][1]), 0);
+		void *scratch = scratch_for(&sv);
+		for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+			uint64_t want = 0;
+			for (uint64_t v = ranges[i].x0; v < ranges[i].x1; v++)
+				want += (uint64_t)is_prime_mr(v);
+			uint64_t got = pb_sieve_count(&sv, ranges[i].x0, ranges[i].x1, scratch);
+			if (got != want)
+				print_error("window %u [%llu, %llu): got %llu want %llu\n", windows[w][0],
+					    (unsigned long long)ranges[i].x0, (unsigned long long)ranges[i].x1,
+					    (unsigned long long)got, (unsigned long long)want);
+			assert_int_equal(got, want);
+		}
+		free(scratch);
+		pb_sieve_free(&sv);
+	}
+}
+
+/* Sizes that are multiples of nothing in particular, through the workload (verified by Lucy's method). */
+static void test_edge_sizes(void **state)
+{
+	static const struct {
+		uint64_t n, pi;
+	} cases[] = {
+		{ 0, 0 },	    { 1, 0 },	      { 2, 1 },		{ 3, 2 },	   { 4, 2 },	     { 5, 3 },
+		{ 6, 3 },	    { 7, 4 },	      { 29, 10 },	{ 30, 10 },	   { 31, 11 },	     { 163, 38 },
+		{ 166, 38 },	    { 167, 39 },      { 27889, 3043 }, { 27888, 3043 },   { 1000003, 78499 }, { 524288, 43390 },
+		{ 524287, 43390 }, { 1000000007ull, 50847535 },
+	};
+	static const uint64_t splits[] = { 1, 2, 3, 64, 1000 };
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		for (size_t s = 0; s < sizeof splits / sizeof splits[0]; s++) {
+			if (cases[i].n > 100000000 && s % 3 != 0)
+				continue; /* 1e9 + 7: two splits suffice */
+			uint64_t got = count("sieve", s % 2 ? "1" : "auto", cases[i].n, splits[s]);
+			if (got != cases[i].pi)
+				print_error("n=%llu tasks=%llu: got %llu want %llu\n", (unsigned long long)cases[i].n,
+					    (unsigned long long)splits[s], (unsigned long long)got,
+					    (unsigned long long)cases[i].pi);
+			assert_int_equal(got, cases[i].pi);
+		}
+	}
+}
+
+/* Every task count from 1 to n_items, and uneven splits, give the bit-identical total. */
+static void test_decompositions_identical(void **state)
+{
+	struct pb_job job;
+	char err[256];
+	make_job(&job, "sieve", "1", 2000003); /* 123 items of 16384 numbers */
+	assert_int_equal(pb_wl_primes.prepare(&job, err, sizeof err), 0);
+	uint64_t want;
+	assert_int_equal(pb_primes_pi_lucy(2000003, &want), 0);
+	for (uint64_t t = 1; t <= job.n_items; t++) {
+		struct pb_partial p = run_tasks(&job, t);
+		if ((uint64_t)p.sum != want)
+			print_error("%llu tasks: got %llu want %llu\n", (unsigned long long)t,
+				    (unsigned long long)p.sum, (unsigned long long)want);
+		assert_int_equal(p.sum, want);
+		assert_int_equal(p.items, job.n_items);
+	}
+	/* Uneven ranges in a shuffled order, as a dynamic schedule might hand them out. */
+	uint64_t x = 12345, cuts[40], ncuts = 0, at = 0;
+	while (at < job.n_items && ncuts < 40) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		at += 1 + x % 9;
+		cuts[ncuts++] = at < job.n_items ? at : job.n_items;
+	}
+	cuts[ncuts - 1] = job.n_items;
+	struct pb_partial total = { 0 }, part;
+	struct pb_view none = { NULL, 0, 0 };
+	for (uint64_t k = ncuts; k-- > 0;) {
+		memset(&part, 0, sizeof part);
+		pb_wl_primes.kernel(&job, k ? cuts[k - 1] : 0, cuts[k], none, none, &part);
+		pb_partial_add(&total, &part);
+	}
+	assert_int_equal(total.sum, want);
+	assert_int_equal(total.items, job.n_items);
 	pb_wl_primes.release(&job);
 }
 
@@ -322,6 +589,11 @@ int main(void)
 		cmocka_unit_test(test_verify_rejects_wrong_count),
 		cmocka_unit_test(test_bad_params),
 		cmocka_unit_test(test_default_sizes),
+		cmocka_unit_test(test_engine_ranges),
+		cmocka_unit_test(test_engine_near_max),
+		cmocka_unit_test(test_equal_work_cuts),
+		cmocka_unit_test(test_edge_sizes),
+		cmocka_unit_test(test_decompositions_identical),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
