@@ -33,8 +33,43 @@ static int bind_works(enum pb_bind_kind kind, char *why, size_t len)
 	return pb_pin_plan(&b, 1, &set, &over, why, len) == 0 && pb_cpuset_count(&set) > 0;
 }
 
+/* One line of the fork probe at a resident set of at least rss_kb KiB (0: as topo is). */
+static void print_fork(long rss_kb)
+{
+	struct pb_fork_probe fp;
+	if (pb_probe_fork((size_t)rss_kb * 1024, &fp) == 0)
+		printf("  %-11s %.1f us per fork+_exit+waitpid at %ld KiB resident (median of %d; best %.1f us)\n",
+		       "fork", fp.median_us, fp.rss_kb, fp.forks, fp.best_us);
+	else
+		printf("  %-11s failed at %ld KiB resident\n", "fork", rss_kb);
+	fflush(stdout);
+}
+
+/*
+ * `parbench topo --fork-rss KIB[,KIB...]`: only the fork probe, at each
+ * resident size (raw.csv's max_rss_kb of a process run, so that the bare
+ * fork is measured for a parent of the same size).
+ */
+static int topo_fork_only(const char *list)
+{
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s", list);
+	printf("probes\n");
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		long kb;
+		if (pb_parse_int(tok, 0, 1L << 30, &kb) != 0) {
+			pb_err("topo: bad resident size '%s' (KiB, 0 to 2^30)", tok);
+			return 2;
+		}
+		print_fork(kb);
+	}
+	return 0;
+}
+
 int pb_cmd_topo(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "--fork-rss") == 0)
+		return topo_fork_only(argv[2]);
 	if (argc > 1) {
 		pb_err("topo: unexpected argument '%s'", argv[1]);
 		return 2;
@@ -120,5 +155,9 @@ int pb_cmd_topo(int argc, char **argv)
 		printf("  %-11s %.2f us per 1-byte round trip between two processes\n", "pipe", rtt);
 	else
 		printf("  %-11s failed\n", "pipe");
+	/* what a process per task pays at the least: at topo's own size, and with 64 MiB more */
+	print_fork(0);
+	struct pb_fork_probe own;
+	print_fork(pb_probe_fork(0, &own) == 0 ? own.rss_kb + 65536 : 65536);
 	return 0;
 }
