@@ -370,6 +370,7 @@ static json_t *build_meta(struct runner *r)
 		json_object_set_new(vars, e->name, json_string(d[0] ? d : e->description));
 	}
 	json_object_set_new(m, "variants", vars);
+	json_object_set_new(m, "wait", json_string(pb_wait_name(r->o->wait)));
 	json_object_set_new(m, "reps", json_integer(r->o->reps));
 	json_object_set_new(m, "warmup", json_integer(r->o->warmup));
 	return m;
@@ -629,7 +630,7 @@ static int run_case(struct runner *r, struct pb_job *job, const struct case_desc
 	struct pb_cpuset *places = NULL;
 	int over = 0, ret = 0;
 	double *walls = calloc((size_t)r->o->reps, sizeof *walls);
-	struct pb_exec_opts eo = { .workers = c->workers, .bind = r->o->bind, .counters = &r->counters };
+	struct pb_exec_opts eo = { .workers = c->workers, .bind = r->o->bind, .counters = &r->counters, .wait = r->o->wait };
 	struct pb_run_req req = {
 		.sched = { .kind = c->sched, .ntasks = c->tasks, .chunk = c->chunk, .workers = c->workers },
 		.n_items = job->n_items,
@@ -688,6 +689,8 @@ static int run_case(struct runner *r, struct pb_job *job, const struct case_desc
 			ret = -1;
 			break;
 		}
+		if (res.warning)
+			add_warning(r, "%s: %s", label, res.warning);
 		int ok = verify_total(job, &res.total, msg, sizeof msg) == 0;
 		job->wl->format_result(job, &res.total, result, sizeof result);
 		if (!ok) {
@@ -860,6 +863,10 @@ int pb_run_execute(struct pb_run_opts *o)
 	clock_getres(CLOCK_MONOTONIC, &res);
 	r.timer_res_s = (double)res.tv_sec + (double)res.tv_nsec * 1e-9;
 
+	/* OpenMP reads its waiting policy when it is loaded: this may restart the program to set it */
+	for (int v = 0; v < o->nvariants; v++)
+		if (strcmp(o->variants[v]->name, "openmp") == 0 && pb_openmp_apply_wait(o->wait, err, sizeof err) != 0)
+			pb_warn("%s", err);
 	if (pb_counters_resolve(o->counters_spec, &r.counters, err, sizeof err) != 0) {
 		pb_err("counters: %s", err);
 		return 2;

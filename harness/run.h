@@ -41,6 +41,7 @@ struct pb_run_opts {
 	int append;
 	int quiet;
 	double timeout_s;
+	enum pb_wait wait;               /* --wait: how idle threads wait (threads; OpenMP's policy is set to match) */
 	int argc;
 	char **argv;                     /* the command line, for meta.json */
 };

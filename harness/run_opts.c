@@ -261,7 +261,7 @@ static void default_opts(struct pb_run_opts *o)
 	snprintf(o->counters_spec, sizeof o->counters_spec, "auto");
 }
 
-enum { OPT_TASKS = 1000, OPT_CHUNK, OPT_ORDER, OPT_WARMUP, OPT_QUICK, OPT_FULL, OPT_APPEND, OPT_TIMEOUT };
+enum { OPT_TASKS = 1000, OPT_CHUNK, OPT_ORDER, OPT_WARMUP, OPT_QUICK, OPT_FULL, OPT_APPEND, OPT_TIMEOUT, OPT_WAIT };
 
 static const struct option longopts[] = {
 	{ "workload", required_argument, NULL, 'w' },
@@ -282,6 +282,7 @@ static const struct option longopts[] = {
 	{ "full", no_argument, NULL, OPT_FULL },
 	{ "append", no_argument, NULL, OPT_APPEND },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "wait", required_argument, NULL, OPT_WAIT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -305,6 +306,7 @@ static const char run_usage[] =
 	"      --append          add the cases to the run already in --out DIR\n"
 	"      --quick, --full   small sizes for smoke tests / larger sizes\n"
 	"      --timeout S       fail a run that takes longer than S seconds\n"
+	"      --wait POLICY     block|spin|spinblock: how idle threads wait (default: block); OpenMP's is set to match\n"
 	"  -q, --quiet           no progress lines on stderr\n";
 
 int pb_run_parse(int argc, char **argv, struct pb_run_opts *o)
@@ -419,6 +421,12 @@ int pb_run_parse(int argc, char **argv, struct pb_run_opts *o)
 			o->timeout_s = t;
 			break;
 		}
+		case OPT_WAIT:
+			if (pb_wait_parse(optarg, &o->wait)) {
+				pb_err("unknown waiting policy '%s' (expected block, spin or spinblock)", optarg);
+				return 2;
+			}
+			break;
 		case 'q':
 			o->quiet = 1;
 			break;
