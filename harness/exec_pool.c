@@ -216,6 +216,8 @@ static int wtake(struct wstate *ws, void *dst, size_t len)
 {
 	uint8_t *d = dst;
 	size_t n = ws->rlen - ws->rpos < len ? ws->rlen - ws->rpos : len;
+	if (len == 0)
+		return 0; /* an empty payload: dst may be NULL */
 	memcpy(d, ws->rb + ws->rpos, n);
 	ws->rpos += n;
 	d += n;
@@ -862,7 +864,8 @@ static int recv_answers(struct pb_exec *ex, const struct pb_job *job, int i, str
 				if (begin_answer(ex, job, i, &r, err, errlen) != 0)
 					return -1;
 				size_t n = w->alen - pos < w->trail_left ? w->alen - pos : w->trail_left;
-				memcpy(w->trail, w->abuf + pos, n);
+				if (n) /* trail is NULL for an answer without trailing bytes */
+					memcpy(w->trail, w->abuf + pos, n);
 				pos += n;
 				w->trail += n;
 				w->trail_left -= n;
