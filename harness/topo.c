@@ -46,14 +46,25 @@ static void print_fork(long rss_kb)
 }
 
 /*
- * `parbench topo --fork-rss KIB[,KIB...]`: only the fork probe, at each
- * resident size (raw.csv's max_rss_kb of a process run, so that the bare
- * fork is measured for a parent of the same size).
+ * `parbench topo --fork-rss KIB[,KIB...] [--like-run]`: only the fork probe,
+ * at each resident size (a process run's VmRSS, so that the bare fork is
+ * measured for a parent of the same size).  --like-run first does what
+ * `parbench run` does before its first case (read the topology through
+ * hwloc, which loads its plugins and their libraries; probe the counter
+ * backends), so the probe's address space has the run's mappings too: fork
+ * and exit cost grows with the number of mappings as well as with memory.
  */
-static int topo_fork_only(const char *list)
+static int topo_fork_only(const char *list, int like_run)
 {
 	char buf[512];
 	snprintf(buf, sizeof buf, "%s", list);
+	if (like_run) {
+		struct pb_topo_summary t;
+		struct pb_counters_cfg cfg;
+		char err[256];
+		(void)pb_topo_summary(&t, err, sizeof err);
+		(void)pb_counters_resolve("auto", &cfg, err, sizeof err);
+	}
 	printf("probes\n");
 	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		long kb;
@@ -68,8 +79,8 @@ static int topo_fork_only(const char *list)
 
 int pb_cmd_topo(int argc, char **argv)
 {
-	if (argc == 3 && strcmp(argv[1], "--fork-rss") == 0)
-		return topo_fork_only(argv[2]);
+	if ((argc == 3 || (argc == 4 && strcmp(argv[3], "--like-run") == 0)) && strcmp(argv[1], "--fork-rss") == 0)
+		return topo_fork_only(argv[2], argc == 4);
 	if (argc > 1) {
 		pb_err("topo: unexpected argument '%s'", argv[1]);
 		return 2;

@@ -11,7 +11,8 @@
 #     pool balance   primes method=trial under cyclic, dynamic and guided: the pipelined pool within
 #                    5% of the lock-step pool (PARBENCH_POOL_WINDOW=1): queueing ahead keeps it dynamic
 #     process        per empty task at 1 worker: <= 1.5x a bare fork+_exit+waitpid of a parent of the
-#                    same resident size (topo --fork-rss, at the run's VmRSS)
+#                    same resident size (topo --fork-rss, at the run's VmRSS); also shown against a
+#                    bare fork with the run's own mappings (--like-run)
 #     efficiency     threads, openmp, shm and pool at 2 workers on pi, primes, sumsq: >= 0.95
 # usage: scripts/limits.sh [PARBENCH] [SECTION...]   (sections: kernels executors; default both)
 #        exit 1 if a target is missed, 2 if something cannot run
@@ -133,6 +134,7 @@ if want executors; then
 
 	: >"$tmp/proc"
 	: >"$tmp/bare"
+	: >"$tmp/like"
 	for i in 1 2 3; do
 		"$PB" run -q -c none -r 3 -w sleep -p ms=0 -n 2000 --tasks 2000 --chunk 1 -s dynamic -v process -j 1 \
 			-o "$tmp/proc$i" >/dev/null &
@@ -151,11 +153,16 @@ if want executors; then
 		wait $pid || { echo "limits: the process run failed" >&2; exit 2; }
 		awk -v m="$(median "$tmp/proc$i")" 'BEGIN { print m / 2000 * 1e6 }' >>"$tmp/proc"
 		"$PB" topo --fork-rss "$rss" | sed -n 's/^  fork *\([0-9.]*\) us per.*/\1/p' >>"$tmp/bare"
+		# the same with the run's mappings (hwloc's plugins): what parbench itself adds to every fork
+		"$PB" topo --fork-rss "$rss" --like-run | sed -n 's/^  fork *\([0-9.]*\) us per.*/\1/p' >>"$tmp/like"
 	done
 	pr=$(med3 "$tmp/proc")
 	bare=$(med3 "$tmp/bare")
+	like=$(med3 "$tmp/like")
 	verdict "$(awk -v a="$pr" -v b="$bare" 'BEGIN { print (a <= 1.5 * b) }')" "process j=1" \
 		"$(awk -v a="$pr" -v b="$bare" -v r="$rss" 'BEGIN { printf "%.0f us/task vs bare fork %.0f us at %d KiB: %.2fx", a, b, r, a / b }')" "<= 1.5x bare fork"
+	printf '  a bare fork with the run'"'"'s mappings (topo --fork-rss --like-run): %.0f us; the process per task is %.2fx that\n' \
+		"$like" "$(awk -v a="$pr" -v b="$like" 'BEGIN { print a / b }')"
 
 	for w in pi primes sumsq; do
 		"$PB" run -q -c none -r 7 -w $w -v serial,$(echo "$("$PB" list)" | awk '/^variants/ { v = 1; next } /^[^ ]/ { v = 0 } v && $2 == "available" && $1 ~ /^(threads|openmp|shm|pool)$/ { print $1 }' | paste -s -d, -) \

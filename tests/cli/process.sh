@@ -32,5 +32,8 @@ expect_rc "topo --fork-rss exits 0" 0
 check "topo --fork-rss prints one fork line per size" test "$(grep -Ec '^  fork +[0-9.]+ us per fork\+_exit\+waitpid at [0-9]+ KiB resident' "$OUT")" -eq 2
 check "the second fork probe ran at least 8192 KiB resident" \
 	awk '/^  fork/ { n++; if (n == 2 && $7 >= 8192) ok = 1 } END { exit !ok }' "$OUT"
+run topo --fork-rss 0 --like-run
+expect_rc "topo --fork-rss --like-run exits 0" 0
+expect_grep "topo --fork-rss --like-run prints the fork line" '^  fork +[0-9.]+ us per fork' "$OUT"
 expect_usage_error "topo --fork-rss rejects a bad size" "topo: bad resident size 'x'" topo --fork-rss x
 no_leftovers "process: no zombie, no segment"
