@@ -48,7 +48,7 @@ const char *pb_ctr_backend_name(enum pb_ctr_backend b)
  * only, which still counts what the kernel does on the thread's behalf for
  * software events (switches, faults) but not its kernel time in task-clock.
  */
-static int perf_open(unsigned long long config)
+static int perf_open_inherit(unsigned long long config, int inherit)
 {
 	struct perf_event_attr a;
 	memset(&a, 0, sizeof a);
@@ -56,7 +56,7 @@ static int perf_open(unsigned long long config)
 	a.type = PERF_TYPE_SOFTWARE;
 	a.config = config;
 	a.disabled = 1;
-	a.inherit = 0;
+	a.inherit = inherit ? 1 : 0;
 	int fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0 && (errno == EACCES || errno == EPERM)) {
 		a.exclude_kernel = 1;
@@ -64,6 +64,11 @@ static int perf_open(unsigned long long config)
 		fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
 	}
 	return fd;
+}
+
+static int perf_open(unsigned long long config)
+{
+	return perf_open_inherit(config, 0);
 }
 
 /* Whether every software event opens here: 1, or 0 with why. */
@@ -249,6 +254,95 @@ int pb_ctr_backend_available(enum pb_ctr_backend b, char *why, size_t len)
 static int64_t rusage_value(const struct rusage *ru, int i)
 {
 	return i == 0 ? (int64_t)ru->ru_nvcsw + ru->ru_nivcsw : (int64_t)ru->ru_minflt + ru->ru_majflt;
+}
+
+int pb_ctr_from_child_rusage(const struct pb_counters_cfg *cfg, const struct rusage *ru, struct pb_counter_values *acc)
+{
+	if (!cfg || cfg->backend != PB_CTR_RUSAGE)
+		return 0;
+	acc->n = cfg->nevents;
+	for (int i = 0; i < cfg->nevents && i < N_RUSAGE; i++)
+		acc->v[i] += rusage_value(ru, i);
+	return 1;
+}
+
+static unsigned long long perf_config(const char *name)
+{
+	for (int k = 0; k < N_PERF; k++)
+		if (strcmp(name, perf_events[k].name) == 0)
+			return perf_events[k].config;
+	return ~0ull;
+}
+
+void pb_ctr_children_close(struct pb_ctr_children *c)
+{
+	for (int i = 0; i < PB_MAX_EVENTS; i++) {
+		if (c->all[i] >= 0)
+			close(c->all[i]);
+		if (c->self[i] >= 0)
+			close(c->self[i]);
+		c->all[i] = c->self[i] = -1;
+	}
+	c->cfg = NULL;
+}
+
+int pb_ctr_children_open(struct pb_ctr_children *c, const struct pb_counters_cfg *cfg)
+{
+	for (int i = 0; i < PB_MAX_EVENTS; i++)
+		c->all[i] = c->self[i] = -1;
+	c->cfg = NULL;
+	if (!cfg || cfg->backend != PB_CTR_PERF)
+		return -1;
+	for (int i = 0; i < cfg->nevents && i < PB_MAX_EVENTS; i++) {
+		unsigned long long config = perf_config(cfg->events[i]);
+		if (config == ~0ull || (c->all[i] = perf_open_inherit(config, 1)) < 0 ||
+		    (c->self[i] = perf_open_inherit(config, 0)) < 0) {
+			pb_ctr_children_close(c);
+			return -1;
+		}
+	}
+	for (int i = 0; i < cfg->nevents; i++) {
+		ioctl(c->all[i], PERF_EVENT_IOC_ENABLE, 0);
+		ioctl(c->self[i], PERF_EVENT_IOC_ENABLE, 0);
+	}
+	c->cfg = cfg;
+	return 0;
+}
+
+/*
+ * The events stay enabled from open to close and a run is the difference
+ * of two reads: PERF_EVENT_IOC_RESET clears an inherited event's own count
+ * but not what its exited children added, so a reset would not start
+ * from zero.
+ */
+static int children_read(const struct pb_ctr_children *c, uint64_t *all, uint64_t *self)
+{
+	for (int i = 0; i < c->cfg->nevents; i++)
+		if (read(c->self[i], &self[i], sizeof self[i]) != (ssize_t)sizeof self[i] ||
+		    read(c->all[i], &all[i], sizeof all[i]) != (ssize_t)sizeof all[i])
+			return -1;
+	return 0;
+}
+
+void pb_ctr_children_start(struct pb_ctr_children *c)
+{
+	if (c->cfg && children_read(c, c->all0, c->self0) != 0)
+		pb_ctr_children_close(c); /* a failed read counts nothing rather than garbage */
+}
+
+void pb_ctr_children_stop(struct pb_ctr_children *c, struct pb_counter_values *acc)
+{
+	uint64_t all[PB_MAX_EVENTS], self[PB_MAX_EVENTS];
+	if (!c->cfg)
+		return;
+	acc->n = c->cfg->nevents;
+	if (children_read(c, all, self) != 0)
+		return;
+	for (int i = 0; i < c->cfg->nevents; i++) {
+		/* all counts the parent too: take away its own share (read first, so never more than all's) */
+		uint64_t d = all[i] - c->all0[i], own = self[i] - c->self0[i];
+		acc->v[i] += d > own ? (int64_t)(d - own) : 0;
+	}
 }
 
 /*

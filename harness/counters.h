@@ -87,6 +87,39 @@ void pb_ctr_start(struct pb_ctr_session *s, const struct pb_counters_cfg *cfg);
 void pb_ctr_stop(struct pb_ctr_session *s, struct pb_counter_values *acc);
 /* (With cfg NULL or backend none, start and stop do nothing and leave *acc alone.) */
 
+/*
+ * Counting forked children from the parent, for executors that fork a
+ * process per task: opening counters inside every child costs more than a
+ * small task (each open and close of a perf software event patches kernel
+ * text on every CPU).  The perf backend opens its events once, on the
+ * calling thread, with inherit: every child forked while they are enabled
+ * is counted, and its counts are added to the parent's events when it
+ * exits.  A second set without inherit counts the parent thread alone,
+ * and is subtracted, so the result is the children's.
+ */
+struct pb_ctr_children {
+	const struct pb_counters_cfg *cfg;
+	int all[PB_MAX_EVENTS];  /* inherit: this thread and what it forks */
+	int self[PB_MAX_EVENTS]; /* this thread alone */
+	uint64_t all0[PB_MAX_EVENTS], self0[PB_MAX_EVENTS]; /* the values at start */
+};
+/* Open on the calling thread, counting from now: 0, or -1 when cfg's backend cannot count children this way (they
+ * count themselves). */
+int pb_ctr_children_open(struct pb_ctr_children *c, const struct pb_counters_cfg *cfg);
+/* Around a run, on the thread that opened them, with no child alive: stop adds the counts of the children that
+ * exited since start to *acc. */
+void pb_ctr_children_start(struct pb_ctr_children *c);
+void pb_ctr_children_stop(struct pb_ctr_children *c, struct pb_counter_values *acc);
+void pb_ctr_children_close(struct pb_ctr_children *c);
+
+/*
+ * The rusage backend's events for a reaped child, from the rusage wait4
+ * gave for it (added to *acc); nothing for other backends.  Returns 1 if
+ * it counted, so the child need not count itself.
+ */
+struct rusage;
+int pb_ctr_from_child_rusage(const struct pb_counters_cfg *cfg, const struct rusage *ru, struct pb_counter_values *acc);
+
 /* Once per thread that used counters, before it exits: closes its cached perf events, and PAPI unregisters the thread. */
 void pb_ctr_thread_done(const struct pb_counters_cfg *cfg);
 

@@ -1,9 +1,12 @@
 /* exec_common.c: what every executor does the same way: run a run of tasks, read CPU time. */
 #include "executor.h"
 
+#include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 struct pb_view pb_job_in_view(const struct pb_job *job)
 {
@@ -54,6 +57,22 @@ void pb_thread_cputime(double *user_s, double *sys_s)
 	}
 }
 
+double pb_thread_cpu_now(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+double pb_process_cpu_now(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 void pb_process_cputime(double *user_s, double *sys_s)
 {
 	struct rusage ru;
@@ -63,4 +82,58 @@ void pb_process_cputime(double *user_s, double *sys_s)
 	} else {
 		*user_s = *sys_s = 0;
 	}
+}
+
+static const char *const wait_names[] = {
+	[PB_WAIT_BLOCK] = "block",
+	[PB_WAIT_SPIN] = "spin",
+	[PB_WAIT_SPINBLOCK] = "spinblock",
+};
+
+const char *pb_wait_name(enum pb_wait w)
+{
+	return (unsigned)w < sizeof wait_names / sizeof wait_names[0] ? wait_names[w] : "?";
+}
+
+int pb_wait_parse(const char *s, enum pb_wait *w)
+{
+	for (unsigned i = 0; i < sizeof wait_names / sizeof wait_names[0]; i++) {
+		if (strcmp(s, wait_names[i]) == 0) {
+			*w = (enum pb_wait)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int pb_spin_warning(const struct pb_spin_facts *f, char *buf, size_t len)
+{
+	if (!f->spins || f->wall_s < 100e-6 || f->wait_cpu_s < 0.5 * f->wall_s ||
+	    f->work_cpu_s >= 0.5 * f->wall_s * f->workers)
+		return 0;
+	snprintf(buf, len,
+		 "waiting threads spun %.3g ms of CPU in a %.3g ms run while the workers computed %.3g ms: spinning waiters keep the threads they wait for off the CPUs (%d workers, %d CPUs, load %.2f); %s",
+		 f->wait_cpu_s * 1e3, f->wall_s * 1e3, f->work_cpu_s * 1e3, f->workers, f->cpus, f->load1, f->fix);
+	return 1;
+}
+
+int pb_exec_cpus(void)
+{
+	cpu_set_t set;
+	if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+double pb_exec_load1(void)
+{
+	double l = 0;
+	FILE *f = fopen("/proc/loadavg", "r");
+	if (f) {
+		if (fscanf(f, "%lf", &l) != 1)
+			l = 0;
+		fclose(f);
+	}
+	return l;
 }

@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
+
+#include "util.h"
 
 /* 128 bytes, not 64: x86's adjacent-line prefetcher fetches cache lines in pairs. */
 #define SLOT_ALIGN 128
@@ -24,10 +27,14 @@ struct oslot {
 	pid_t bound_tid;  /* the OS thread bound to this slot's place (0: none yet) */
 	int bind_failed;  /* pb_pin_thread failed */
 	int used_counters;
+	double cpu_s; /* this run's share, CPU time to the nanosecond */
 };
 
 struct pb_exec {
 	int nworkers;
+	int spins;  /* the runtime's waiters spin (OMP_WAIT_POLICY, GOMP_SPINCOUNT) */
+	int warned; /* the spinning warning was given for this open */
+	char warning[512];
 	int team; /* threads of the team open started (0: none started yet) */
 	const struct pb_counters_cfg *counters;
 	struct pb_cpuset *places; /* nworkers copies, or NULL when no worker is bound */
@@ -42,6 +49,142 @@ static int openmp_available(char *why, size_t len)
 	(void)why;
 	(void)len;
 	return 1;
+}
+
+/* ---- the waiting policy ---- */
+
+/* What the runtime was started with: who set OMP_WAIT_POLICY / GOMP_SPINCOUNT, in words. */
+static const char *wait_origin(void)
+{
+	const char *mark = getenv("PARBENCH_OMP_WAIT");
+	if (mark && *mark)
+		return mark[0] == '!' ? "set by the user" : "set by parbench";
+	return "runtime default";
+}
+
+/* Whether the runtime's waiters spin at all, from the environment it read at start. */
+static int runtime_spins(void)
+{
+	const char *pol = getenv("OMP_WAIT_POLICY"), *count = getenv("GOMP_SPINCOUNT");
+	if (count && *count)
+		return strtod(count, NULL) != 0 || strncmp(count, "inf", 3) == 0;
+	return !(pol && strcasecmp(pol, "passive") == 0);
+}
+
+/*
+ * The spinning check (pb_spin_warning): what the process burnt during the
+ * region beyond the threads' shares is waiting, at the closing barrier and
+ * for the region to start.  Once per open.
+ */
+static void check_spinning(struct pb_exec *ex, double wall_s, double cpu_s, struct pb_run_result *res)
+{
+	if (ex->warned || !ex->spins)
+		return;
+	struct pb_spin_facts f = {
+		.variant = "openmp",
+		.fix = "set OMP_WAIT_POLICY=passive, or leave it unset and run with --wait block (the default), which sets it",
+		.spins = 1,
+		.workers = ex->nworkers,
+		.cpus = pb_exec_cpus(),
+		.load1 = pb_exec_load1(),
+		.wall_s = wall_s,
+	};
+	for (int i = 0; i < ex->nworkers; i++)
+		f.work_cpu_s += ex->slots[i].cpu_s;
+	f.wait_cpu_s = cpu_s > f.work_cpu_s ? cpu_s - f.work_cpu_s : 0;
+	if (pb_spin_warning(&f, ex->warning, sizeof ex->warning)) {
+		ex->warned = 1;
+		res->warning = ex->warning;
+	}
+}
+
+/* argv of this process from /proc/self/cmdline, NULL-terminated, in *buf (free both); NULL on failure. */
+static char **own_argv(char **buf)
+{
+	FILE *f = fopen("/proc/self/cmdline", "r");
+	size_t cap = 4096, len = 0;
+	char *b = malloc(cap);
+	*buf = NULL;
+	if (!f || !b) {
+		if (f)
+			fclose(f);
+		free(b);
+		return NULL;
+	}
+	for (size_t got; (got = fread(b + len, 1, cap - len, f)) > 0;) {
+		len += got;
+		if (len == cap) {
+			char *nb = realloc(b, cap *= 2);
+			if (!nb) {
+				fclose(f);
+				free(b);
+				return NULL;
+			}
+			b = nb;
+		}
+	}
+	fclose(f);
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += b[i] == '\0';
+	char **argv = calloc(n + 1, sizeof *argv);
+	if (!argv || n == 0) {
+		free(argv);
+		free(b);
+		return NULL;
+	}
+	for (size_t i = 0, k = 0; i < len && k < n; k++) {
+		argv[k] = b + i;
+		i += strlen(b + i) + 1;
+	}
+	*buf = b;
+	return argv;
+}
+
+int pb_openmp_apply_wait(enum pb_wait w, char *err, size_t errlen)
+{
+	const char *mark = getenv("PARBENCH_OMP_WAIT");
+	if (mark && *mark)
+		return 0; /* this is the re-executed program, or a child of it: the runtime started with the policy */
+	const char *pol = getenv("OMP_WAIT_POLICY"), *count = getenv("GOMP_SPINCOUNT");
+	if ((pol && *pol) || (count && *count)) {
+		/* the user's own choice wins; meta.json says so ('!': not parbench's) */
+		setenv("PARBENCH_OMP_WAIT", "!user", 1);
+		return 0;
+	}
+	char *buf;
+	char **argv = own_argv(&buf);
+	if (!argv) {
+		snprintf(err, errlen, "openmp: cannot read this program's arguments to restart it with --wait %s; the runtime's default waiting stays",
+			 pb_wait_name(w));
+		return -1;
+	}
+	switch (w) {
+	case PB_WAIT_BLOCK:
+		setenv("OMP_WAIT_POLICY", "passive", 1);
+		break;
+	case PB_WAIT_SPIN:
+		setenv("OMP_WAIT_POLICY", "active", 1);
+		break;
+	case PB_WAIT_SPINBLOCK: {
+		char n[32];
+		snprintf(n, sizeof n, "%d", PB_SPIN_COUNT);
+		setenv("GOMP_SPINCOUNT", n, 1);
+		break;
+	}
+	}
+	setenv("PARBENCH_OMP_WAIT", pb_wait_name(w), 1);
+	fflush(NULL);
+	execv("/proc/self/exe", argv);
+	int e = errno;
+	unsetenv("OMP_WAIT_POLICY");
+	unsetenv("GOMP_SPINCOUNT");
+	unsetenv("PARBENCH_OMP_WAIT");
+	free(argv);
+	free(buf);
+	snprintf(err, errlen, "openmp: cannot restart with --wait %s (%s); the runtime's default waiting stays",
+		 pb_wait_name(w), strerror(e));
+	return -1;
 }
 
 /*
@@ -183,6 +326,7 @@ static struct pb_exec *openmp_open(const struct pb_exec_opts *o, const struct pb
 		goto nomem;
 	ex->nworkers = P;
 	ex->counters = o->counters;
+	ex->spins = runtime_spins();
 	ex->slots = aligned_alloc(SLOT_ALIGN, (size_t)P * sizeof *ex->slots);
 	ex->stats = calloc((size_t)P, sizeof *ex->stats);
 	if (!ex->slots || !ex->stats)
@@ -253,6 +397,9 @@ static int openmp_run(struct pb_exec *ex, const struct pb_job *job, const struct
 	const uint64_t C = req->sched.chunk ? req->sched.chunk : 1;
 	const enum pb_schedule kind = req->sched.kind;
 	int team = 0;
+	/* the spinning check's clocks, only where the runtime spins: each read is a system call */
+	const int spins = ex->spins;
+	double t0 = spins ? pb_now() : 0, pc0 = spins ? pb_process_cpu_now() : 0;
 
 #pragma omp parallel num_threads(P)
 	{
@@ -267,6 +414,7 @@ static int openmp_run(struct pb_exec *ex, const struct pb_job *job, const struct
 		bind_self(ex, t);
 		memset(&part, 0, sizeof part);
 		memset(&st, 0, sizeof st);
+		double c0 = spins ? pb_thread_cpu_now() : 0;
 		pb_thread_cputime(&u0, &s0);
 		pb_ctr_start(&cs, ex->counters);
 		/* Where the thread starts, so a thread left without tasks still reports its CPU. */
@@ -303,10 +451,12 @@ static int openmp_run(struct pb_exec *ex, const struct pb_job *job, const struct
 		pb_thread_cputime(&u1, &s1);
 		st.user_s = u1 - u0;
 		st.sys_s = s1 - s0;
+		ex->slots[t].cpu_s = spins ? pb_thread_cpu_now() - c0 : 0;
 		ex->slots[t].part = part;
 		ex->slots[t].stat = st;
 		ex->slots[t].used_counters = 1;
 	}
+	double wall = spins ? pb_now() - t0 : 0, cpu = spins ? pb_process_cpu_now() - pc0 : 0;
 	if (team > largest_team)
 		largest_team = team;
 	ex->team = team;
@@ -328,6 +478,7 @@ static int openmp_run(struct pb_exec *ex, const struct pb_job *job, const struct
 	}
 	res->nworkers = P;
 	res->workers = ex->stats;
+	check_spinning(ex, wall, cpu, res);
 	return 0;
 }
 
@@ -350,10 +501,12 @@ static const char *env_or_unset(const char *name)
 
 static void openmp_describe(char *buf, size_t len)
 {
+	const char *mark = getenv("PARBENCH_OMP_WAIT");
 	snprintf(buf, len,
-		 "runtime=%s _OPENMP=%d max_threads=%d OMP_WAIT_POLICY=%s OMP_PROC_BIND=%s GOMP_SPINCOUNT=%s",
+		 "runtime=%s _OPENMP=%d max_threads=%d OMP_WAIT_POLICY=%s OMP_PROC_BIND=%s GOMP_SPINCOUNT=%s (wait: %s%s%s)",
 		 runtime_name(), _OPENMP, omp_get_max_threads(), env_or_unset("OMP_WAIT_POLICY"),
-		 env_or_unset("OMP_PROC_BIND"), env_or_unset("GOMP_SPINCOUNT"));
+		 env_or_unset("OMP_PROC_BIND"), env_or_unset("GOMP_SPINCOUNT"), wait_origin(),
+		 mark && *mark && mark[0] != '!' ? " to match --wait " : "", mark && *mark && mark[0] != '!' ? mark : "");
 }
 
 const struct pb_executor pb_ex_openmp = {

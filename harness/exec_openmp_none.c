@@ -37,6 +37,14 @@ static void none_describe(char *buf, size_t len)
 	snprintf(buf, len, "%s", NO_OPENMP);
 }
 
+int pb_openmp_apply_wait(enum pb_wait w, char *err, size_t errlen)
+{
+	(void)w;
+	(void)err;
+	(void)errlen;
+	return 0;
+}
+
 /* open never succeeds, so there is never anything to close. */
 static void none_close(struct pb_exec *ex)
 {

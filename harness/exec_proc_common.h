@@ -38,6 +38,21 @@ bool pb_pc_next(const struct pb_sched *s, int w, struct pb_pc_feed *f, _Atomic u
 		uint64_t *count);
 
 /*
+ * The pool's queue-ahead rule (exec_pool.c): whether a worker that has msgs
+ * messages holding tasks_out tasks outstanding may be sent another one of
+ * next tasks, when remaining tasks are not yet handed out (dynamic and
+ * guided only) and its messages have taken msg_s seconds each so far (0:
+ * none answered yet).  An idle worker always may; otherwise at most window
+ * messages, and under dynamic and guided only (time) while the messages
+ * queued behind its current one hold less than HIDE_S of work, or none
+ * while msg_s is unknown, and (share) while 2 * workers * (tasks_out +
+ * next) <= remaining, so that no worker holds more than 1/(2P) of what is
+ * left.  forced: the window alone decides.
+ */
+bool pb_pool_may_queue(enum pb_schedule kind, unsigned window, int forced, unsigned msgs, uint64_t tasks_out,
+		       uint64_t next, uint64_t remaining, int workers, double msg_s);
+
+/*
  * Reap child pid: wait up to grace_s seconds for it to exit by itself, then
  * SIGKILL it and wait.  Stores its wait status in *status and its resource
  * usage in *ru (either may be NULL), then unregisters it from proc.h's

@@ -20,8 +20,25 @@ struct pb_worker_stat {
 	char host[64];           /* the host it ran on when that may not be this one (mpi); "" otherwise */
 };
 
+/*
+ * How threads that have nothing to do wait (run --wait): block on a futex
+ * (condition variable) at once; spin on the flag they wait for, forever;
+ * or spin PB_SPIN_COUNT times, then block.  The threads executor does what
+ * it is told; OpenMP gets the matching OMP_WAIT_POLICY / GOMP_SPINCOUNT
+ * (pb_openmp_apply_wait).  Block is the default: runs are separated by the
+ * runner's verify and record steps, far longer than a useful spin, and a
+ * spinning waiter on a loaded or oversubscribed machine keeps the thread it
+ * waits for off the CPU (README, "waiting policy").
+ */
+enum pb_wait { PB_WAIT_BLOCK, PB_WAIT_SPIN, PB_WAIT_SPINBLOCK };
+/* pause iterations before a spinblock waiter blocks: libgomp's default GOMP_SPINCOUNT, so both spin alike */
+#define PB_SPIN_COUNT 300000
+const char *pb_wait_name(enum pb_wait w);     /* "block", "spin", "spinblock" */
+int pb_wait_parse(const char *s, enum pb_wait *w); /* 0 or -1 */
+
 struct pb_exec_opts {
 	int workers;                        /* >= 1 */
+	enum pb_wait wait;                  /* threads: how idle workers and the coordinator wait */
 	struct pb_bind bind;
 	const struct pb_cpuset *places;     /* workers entries from pb_pin_plan; empty set = do not bind */
 	const struct pb_counters_cfg *counters;
@@ -40,6 +57,9 @@ struct pb_run_result {
 	/* CPU time and peak RSS of worker processes that are separate from the parent. */
 	double child_user_s, child_sys_s;
 	long child_max_rss_kb;
+	/* A condition the runner should report for this case ("waiting threads spun ..."), or NULL; an
+	 * executor sets it at most once per open, so a case warns once. */
+	const char *warning;
 };
 
 struct pb_exec; /* an open executor: opaque, per variant */
@@ -101,8 +121,61 @@ void pb_exec_tasks_views(const struct pb_job *job, const struct pb_run_req *req,
 struct pb_view pb_job_in_view(const struct pb_job *job);
 struct pb_view pb_job_out_view(const struct pb_job *job);
 
+/*
+ * Spinning waiters on a loaded or oversubscribed machine: the facts of one
+ * run of threads or OpenMP, and the rule that turns them into a warning
+ * (a pure function, tested by a table).
+ */
+struct pb_spin_facts {
+	const char *variant; /* "threads", "openmp" */
+	const char *fix;     /* what to do: "run with --wait block", "set OMP_WAIT_POLICY=passive ..." */
+	int spins;           /* the waiting policy spins at all */
+	int workers, cpus;   /* cpus: those the process may run on */
+	double load1;        /* 1-minute load average, for the message */
+	double wall_s;       /* the run */
+	double wait_cpu_s;   /* CPU burnt inside the run by threads that waited: the process's minus the work */
+	double work_cpu_s;   /* CPU the workers spent on their tasks, all together */
+};
+
+/*
+ * Warn (1, the line in buf) when the policy spins and the run looks like
+ * waiters spinning for workers that could not run: the waiters burnt at
+ * least half the run's wall time (and the run took 100 us or more) while
+ * the workers' own CPU time was less than half of what they could have
+ * had (wall x workers).  A balanced or merely unbalanced run fails the
+ * second test; a run whose workers were kept off the CPUs passes both.
+ * 0 otherwise.
+ */
+int pb_spin_warning(const struct pb_spin_facts *f, char *buf, size_t len);
+
+/*
+ * Make the OpenMP runtime wait as w says, before it starts: libgomp reads
+ * OMP_WAIT_POLICY and GOMP_SPINCOUNT once, when it is loaded (before
+ * main), so unless the user set either, this sets them (block: passive;
+ * spin: active; spinblock: GOMP_SPINCOUNT=PB_SPIN_COUNT, the runtime's own
+ * default) and re-executes the program with the same arguments and pid,
+ * marked PARBENCH_OMP_WAIT so that it happens once.  Call it before any
+ * output file is made.  Returns 0 when nothing needs doing (the policy is
+ * in place, or the user's own is kept and recorded), or -1 with err when
+ * the re-execution failed (the runtime's default then stays, and the
+ * OpenMP executor's describe says so).  A build without OpenMP does nothing.
+ */
+int pb_openmp_apply_wait(enum pb_wait w, char *err, size_t errlen);
+
+/* The CPUs this process may run on, and the 1-minute load average (0 if unknown). */
+int pb_exec_cpus(void);
+double pb_exec_load1(void);
+
 /* CPU time of the calling thread / process, in seconds. */
 void pb_thread_cputime(double *user_s, double *sys_s);
+/*
+ * The calling thread's CPU time to the nanosecond (CLOCK_THREAD_CPUTIME_ID):
+ * getrusage's figure for a running thread can be a scheduler tick (4 ms)
+ * stale, which would hide a waiter that spins through a short run.
+ */
+double pb_thread_cpu_now(void);
+/* The same for the whole process (CLOCK_PROCESS_CPUTIME_ID): every thread's, the spinning ones' included. */
+double pb_process_cpu_now(void);
 void pb_process_cputime(double *user_s, double *sys_s);
 
 #endif

@@ -391,3 +391,87 @@ out:
 	pb_proc_unregister(pid);
 	return rtt;
 }
+
+/* This process's resident set in bytes (/proc/self/statm), or 0. */
+static size_t resident_bytes(void)
+{
+	long pages = 0, rss = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (!f)
+		return 0;
+	if (fscanf(f, "%ld %ld", &pages, &rss) != 2)
+		rss = 0;
+	fclose(f);
+	return (size_t)rss * (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The loop itself, in the probing child: writes a struct pb_fork_probe to fd. */
+static void fork_loop(size_t rss_bytes, int fd) __attribute__((noreturn));
+static void fork_loop(size_t rss_bytes, int fd)
+{
+	enum { WARMUP = 10, BATCH = 10, MAX_BATCHES = 200 };
+	struct pb_fork_probe p;
+	double per[MAX_BATCHES];
+	memset(&p, 0, sizeof p);
+	size_t have = resident_bytes();
+	if (rss_bytes > have) {
+		/* plain 4 KiB pages (no MADV_HUGEPAGE), as the heap a parent grows by malloc mostly is */
+		size_t extra = rss_bytes - have;
+		char *m = mmap(NULL, extra, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m == MAP_FAILED)
+			_exit(1);
+		for (size_t i = 0; i < extra; i += 4096)
+			m[i] = 1;
+	}
+	p.rss_kb = (long)(resident_bytes() / 1024);
+	int nb = 0;
+	double t0 = pb_now(), start = t0;
+	for (int i = 0; i < WARMUP + MAX_BATCHES * BATCH; i++) {
+		if (i >= WARMUP && (i - WARMUP) % BATCH == 0) {
+			double now = pb_now();
+			if (i > WARMUP)
+				per[nb++] = (now - start) / BATCH * 1e6;
+			if (nb == MAX_BATCHES || (nb >= 2 && now - t0 > 0.3))
+				break;
+			start = now;
+		}
+		pid_t pid = fork();
+		if (pid < 0)
+			_exit(1);
+		if (pid == 0)
+			_exit(0);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	}
+	qsort(per, (size_t)nb, sizeof per[0], cmp_double);
+	p.forks = nb * BATCH;
+	p.median_us = nb ? per[nb / 2] : -1;
+	p.best_us = nb ? per[0] : -1;
+	_exit(pb_write_full(fd, &p, sizeof p) == 0 ? 0 : 1);
+}
+
+int pb_probe_fork(size_t rss_bytes, struct pb_fork_probe *p)
+{
+	int fds[2];
+	memset(p, 0, sizeof *p);
+	if (pipe(fds) != 0)
+		return -1;
+	pid_t pid = pb_fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		fork_loop(rss_bytes, fds[1]);
+	}
+	close(fds[1]);
+	int ok = pb_read_full(fds[0], p, sizeof *p) == 0;
+	close(fds[0]);
+	int st = 0;
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	pb_proc_unregister(pid);
+	return ok && WIFEXITED(st) && WEXITSTATUS(st) == 0 && p->forks > 0 ? 0 : -1;
+}

@@ -57,4 +57,19 @@ double pb_probe_copy_gbs(void);
  */
 double pb_probe_pipe_rtt_us(void);
 
+/*
+ * A bare fork + _exit + waitpid loop, the least a process per task can
+ * cost: run in a child of the caller (which has the caller's libraries and
+ * heap), after it has touched anonymous memory until its resident set is at
+ * least rss_bytes (0: as it is).  The forks run one at a time, after a
+ * warm-up, for about 0.3 s (at least 20).  0, or -1 when the child or its
+ * memory cannot be had.
+ */
+struct pb_fork_probe {
+	double median_us, best_us; /* per fork + exit + wait, over batches of forks */
+	long rss_kb;               /* the forking process's resident set during the loop */
+	int forks;
+};
+int pb_probe_fork(size_t rss_bytes, struct pb_fork_probe *p);
+
 #endif

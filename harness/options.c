@@ -543,6 +543,15 @@ static int opt_full(void *opts, const char *arg)
 	return 0;
 }
 
+static int opt_wait(void *opts, const char *arg)
+{
+	if (pb_wait_parse(arg, &((struct pb_run_opts *)opts)->wait)) {
+		pb_err("unknown waiting policy '%s' (expected block, spin or spinblock)", arg);
+		return 2;
+	}
+	return 0;
+}
+
 /* ---- the tables ---- */
 
 #define M PB_OPT_MATRIX
@@ -573,6 +582,7 @@ const struct pb_opt pb_run_options[] = {
 	{ "chunk", 0, "LIST", M, "tasks handed out at a time (default: 1)", opt_chunk },
 	{ "schedule", 's', "LIST", M, "static,cyclic,dynamic,guided (default: static)", opt_schedule },
 	{ "hostfile", 0, "FILE", 0, "the mpi variant's hosts (an Open MPI hostfile; default: this host)", opt_hostfile },
+	{ "wait", 0, "POLICY", 0, "block|spin|spinblock: how idle threads wait (default: block); OpenMP's is set to match", opt_wait },
 	{ "quick", 0, NULL, 0, "small sizes, for smoke tests and CI", opt_quick },
 	{ "full", 0, NULL, 0, "larger sizes", opt_full },
 	{ NULL, 0, NULL, 0, NULL, NULL },

@@ -254,12 +254,20 @@ static pid_t fork_parent;
 
 void pb_proc_child_init(void)
 {
+	/*
+	 * Clear only the slots in use: the registry is shared copy-on-write
+	 * with the parent, and writing all 16 KiB of it would copy four pages
+	 * in every child, a cost a process per task pays per task.
+	 */
 	for (int i = 0; i < MAX_CHILDREN; i++)
-		children[i] = 0;
+		if (children[i])
+			children[i] = 0;
 	for (int i = 0; i < MAX_SEGMENTS; i++)
-		segment_used[i] = 0;
+		if (segment_used[i])
+			segment_used[i] = 0;
 	for (int i = 0; i < MAX_PATHS; i++)
-		path_used[i] = 0;
+		if (path_used[i])
+			path_used[i] = 0;
 	signal(SIGINT, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);

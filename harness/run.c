@@ -62,6 +62,7 @@ static json_t *run_meta(const struct runner *r)
 	json_t *plugins = pb_plugins_json(); /* path and SHA-256: which kernel the rows measured */
 	if (plugins)
 		json_object_set_new(m, "plugins", plugins);
+	json_object_set_new(m, "wait", json_string(pb_wait_name(r->o->wait)));
 	return m;
 }
 
@@ -194,7 +195,7 @@ static int open_case(struct runner *r, struct pb_job *job, size_t c, double prep
 	if (pc->workers > pb_available_cpus())
 		pb_session_warn(&r->s, "%d workers on %d CPUs: the run is oversubscribed", pc->workers, pb_available_cpus());
 	struct pb_exec_opts eo = { .workers = pc->workers, .bind = pc->bind, .places = places, .counters = &r->counters,
-				   .hostfile = r->o->hostfile[0] ? r->o->hostfile : NULL };
+				   .wait = r->o->wait, .hostfile = r->o->hostfile[0] ? r->o->hostfile : NULL };
 	pb_session_progress(&r->s, c, oc->label, "starting", 0);
 	double t0 = pb_now();
 	oc->ex = pc->ex->open(&eo, job, err, sizeof err);
@@ -237,6 +238,8 @@ static int run_rep(struct runner *r, struct pb_job *job, struct open_case *oc, s
 			pb_session_err(&r->s, "%s", err[0] ? err : "run failed");
 		return -1;
 	}
+	if (res->warning)
+		pb_session_warn(&r->s, "%s: %s", oc->label, res->warning);
 	int ok = verify_total(job, &res->total, msg, sizeof msg) == 0;
 	if (!ok) {
 		pb_session_err(&r->s, "%s: %s result failed verification: %s", oc->label, rp ? "a measured" : "a warm-up",
@@ -408,6 +411,11 @@ int pb_run_execute(struct pb_run_opts *o)
 	r.o = o;
 	clock_getres(CLOCK_MONOTONIC, &res);
 	r.timer_res_s = (double)res.tv_sec + (double)res.tv_nsec * 1e-9;
+
+	/* OpenMP reads its waiting policy when it is loaded: this may restart the program to set it */
+	for (int v = 0; v < o->nvariants; v++)
+		if (strcmp(o->variants[v]->name, "openmp") == 0 && pb_openmp_apply_wait(o->wait, err, sizeof err) != 0)
+			pb_warn("%s", err);
 	if (pb_counters_resolve(o->c.counters_spec, &r.counters, err, sizeof err) != 0) {
 		pb_err("counters: %s", err);
 		return 2;

@@ -62,6 +62,7 @@ struct pb_run_opts {
 	int nscheds;
 	enum pb_schedule scheds[PB_MAX_SCHEDS]; /* default {static} */
 	char hostfile[4096];                 /* --hostfile: the mpi variant's hosts ("" = this one) */
+	enum pb_wait wait;                   /* --wait: how idle threads wait (threads; OpenMP's policy is set to match) */
 };
 
 /* Parse `run` options (argv[0] = "run").  0; -1 after printing --help; 2 after printing one error line. */

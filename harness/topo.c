@@ -34,11 +34,60 @@ static int bind_works(enum pb_bind_kind kind, char *why, size_t len)
 	return pb_pin_plan(&b, 1, &set, &over, why, len) == 0 && pb_cpuset_count(&set) > 0;
 }
 
+/* One line of the fork probe at a resident set of at least rss_kb KiB (0: as topo is). */
+static void print_fork(long rss_kb)
+{
+	struct pb_fork_probe fp;
+	if (pb_probe_fork((size_t)rss_kb * 1024, &fp) == 0)
+		printf("  %-11s %.1f us per fork+_exit+waitpid at %ld KiB resident (median of %d; best %.1f us)\n",
+		       "fork", fp.median_us, fp.rss_kb, fp.forks, fp.best_us);
+	else
+		printf("  %-11s failed at %ld KiB resident\n", "fork", rss_kb);
+	fflush(stdout);
+}
+
+/*
+ * `parbench topo --fork-rss KIB[,KIB...] [--like-run]`: only the fork probe,
+ * at each resident size (a process run's VmRSS, so that the bare fork is
+ * measured for a parent of the same size).  --like-run first does what
+ * `parbench run` does before its first case (read the topology through
+ * hwloc, which loads its plugins and their libraries; probe the counter
+ * backends), so the probe's address space has the run's mappings too: fork
+ * and exit cost grows with the number of mappings as well as with memory.
+ */
+static int topo_fork_only(const char *list, int like_run)
+{
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s", list);
+	if (like_run) {
+		struct pb_topo_summary t;
+		struct pb_counters_cfg cfg;
+		char err[256];
+		(void)pb_topo_summary(&t, err, sizeof err);
+		(void)pb_counters_resolve("auto", &cfg, err, sizeof err);
+	}
+	printf("probes\n");
+	for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		long kb;
+		if (pb_parse_int(tok, 0, 1L << 30, &kb) != 0) {
+			pb_err("topo: bad resident size '%s' (KiB, 0 to 2^30)", tok);
+			return 2;
+		}
+		print_fork(kb);
+	}
+	return 0;
+}
+
 static const char topo_usage[] =
 	"usage: parbench topo\n"
 	"Prints the machine's topology (packages, cores, PUs, caches, NUMA nodes), whether --bind core\n"
 	"and pu work, each counter backend and why it is or is not available, and three probes: memory\n"
-	"copy bandwidth, sequential read bandwidth and the pipe round trip between two processes.\n";
+	"copy bandwidth, sequential read bandwidth, the pipe round trip between two processes and a bare\n"
+	"fork+_exit+waitpid at topo's own resident size and with 64 MiB more.\n"
+	"usage: parbench topo --fork-rss KIB[,KIB...] [--like-run]\n"
+	"Only the fork probe, in a process of at least KIB KiB resident (a process run's VmRSS); with\n"
+	"--like-run, after doing what 'parbench run' does first (hwloc's topology, the counter probes),\n"
+	"so the probe also has the run's mappings.\n";
 
 /* The machine and its caches. */
 static void print_machine(const struct pb_topo_summary *tp)
@@ -141,6 +190,10 @@ static void print_probes(void)
 		printf("  %-11s %.2f us per 1-byte round trip between two processes\n", "pipe", rtt);
 	else
 		printf("  %-11s failed\n", "pipe");
+	/* what a process per task pays at the least: at topo's own size, and with 64 MiB more */
+	print_fork(0);
+	struct pb_fork_probe own;
+	print_fork(pb_probe_fork(0, &own) == 0 ? own.rss_kb + 65536 : 65536);
 }
 
 int pb_cmd_topo(int argc, char **argv)
@@ -149,6 +202,8 @@ int pb_cmd_topo(int argc, char **argv)
 		fputs(topo_usage, stdout);
 		return 0;
 	}
+	if ((argc == 3 || (argc == 4 && strcmp(argv[3], "--like-run") == 0)) && strcmp(argv[1], "--fork-rss") == 0)
+		return topo_fork_only(argv[2], argc == 4);
 	if (argc > 1) {
 		pb_err("topo: unexpected argument '%s' (see 'parbench topo --help')", argv[1]);
 		return 2;

@@ -139,6 +139,18 @@ run --append -o "$out" -w sleep -p ms=0 -n "$pool_tasks" --tasks "$pool_tasks" -
 run --append -o "$out" -w sleep -p ms=0 -n "$fork_tasks" --tasks "$fork_tasks" --chunk 1 -s dynamic \
 	-v "$(only process)" -j 1,2 $common
 
+# 2b. The anchors of the dispatch figures, in the same sitting (REPORT.md, issue 11): Python's
+# multiprocessing.Pool.map(chunksize=1) per empty task at 1 and 2 workers, and a bare
+# fork+_exit+waitpid at parbench's own resident size (the pipe round trip is in meta.json).
+{
+	if command -v python3 >/dev/null 2>&1; then
+		for j in 1 2; do python3 "$(dirname "$0")/py-pool-overhead.py" "$dispatch_tasks" "$j" 5; done
+	else
+		echo "python3 is not installed: no Python anchor"
+	fi
+	"$PB" topo --fork-rss 0
+} >"$out/anchors.txt" 2>&1 || echo "bench: an anchor failed (see $out/anchors.txt)" >&2
+
 # 3. Process per task against the pool over task lengths (sleep), at the core count.
 run --append -o "$out" -w sleep $lengths -n "$length_tasks" --tasks "$length_tasks" --chunk 1 -s dynamic \
 	-v "$(only pool,process)" -j "$cores" $common
@@ -159,6 +171,9 @@ if [ "$mode" != quick ]; then
 	run --append -o "$out" -w sumsq -p form=cubic -v "$(only serial,threads,pool,process)" -j 1,"$cores" $common
 	# memory-bound: the array form reads 256 MiB; the pool copies it through pipes, shm does not
 	run --append -o "$out" -w sumsq -p form=array -v all -j "$jlist" $common
+	# dynamic stays dynamic: the unbalanced primes (trial division) under the schedules that balance
+	run --append -o "$out" -w primes -p method=trial -v "$(only serial,threads,pool,shm,openmp)" \
+		-s cyclic,dynamic,guided -j "$cores" $common
 fi
 
 # 5. full: schedules x chunk sizes on the unbalanced primes (trial division), at the core count.

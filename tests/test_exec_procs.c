@@ -525,6 +525,79 @@ static void test_fork_failure(void **state)
 		fail_msg("process: fork-failure child ended with status 0x%x", status);
 }
 
+/* Burn about ms milliseconds of CPU time in the calling process. */
+static void burn_ms(double ms)
+{
+	struct rusage r;
+	double t0, t;
+	getrusage(RUSAGE_SELF, &r);
+	t0 = r.ru_utime.tv_sec + r.ru_utime.tv_usec * 1e-6 + r.ru_stime.tv_sec + r.ru_stime.tv_usec * 1e-6;
+	uint64_t x = 0;
+	do {
+		for (int i = 0; i < 100000; i++) {
+			x += (uint64_t)i * i;
+			__asm__ volatile("" : "+r"(x)); /* the loop is work, not a closed form */
+		}
+		getrusage(RUSAGE_SELF, &r);
+		t = r.ru_utime.tv_sec + r.ru_utime.tv_usec * 1e-6 + r.ru_stime.tv_sec + r.ru_stime.tv_usec * 1e-6;
+	} while (t - t0 < ms / 1e3);
+}
+
+/*
+ * Children counted from the parent (perf, inherited): two runs, each forking
+ * a child that burns 30 ms while the parent burns 60 ms itself, count about
+ * 30 ms of task-clock each: the children's, none of the parent's, and the
+ * first run's children do not leak into the second.
+ */
+static void test_children_counted_from_parent(void **state)
+{
+	(void)state;
+	struct pb_counters_cfg cfg;
+	char err[256];
+	if (pb_counters_resolve("perf", &cfg, err, sizeof err) != 0) {
+		SKIP("perf software events are not available here: %s", err);
+		return;
+	}
+	struct pb_ctr_children cc;
+	assert_int_equal(pb_ctr_children_open(&cc, &cfg), 0);
+	for (int run = 0; run < 2; run++) {
+		struct pb_counter_values v;
+		memset(&v, 0, sizeof v);
+		pb_ctr_children_start(&cc);
+		pid_t pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			burn_ms(30);
+			_exit(0);
+		}
+		burn_ms(60);
+		assert_int_equal(waitpid(pid, NULL, 0), pid);
+		pb_ctr_children_stop(&cc, &v);
+		assert_int_equal(v.n, cfg.nevents);
+		assert_string_equal(cfg.events[0], "task-clock-ns");
+		double ms = (double)v.v[0] / 1e6;
+		if (ms < 25 || ms > 50)
+			fail_msg("run %d: the child's task-clock is %.1f ms (it burnt 30 ms; the parent 60 ms)", run, ms);
+	}
+	pb_ctr_children_close(&cc);
+	/* the rusage backend takes a reaped child's counts from wait4 */
+	struct pb_counters_cfg ru;
+	assert_int_equal(pb_counters_resolve("rusage", &ru, err, sizeof err), 0);
+	struct rusage r;
+	memset(&r, 0, sizeof r);
+	r.ru_nvcsw = 3;
+	r.ru_nivcsw = 4;
+	r.ru_minflt = 10;
+	r.ru_majflt = 1;
+	struct pb_counter_values v;
+	memset(&v, 0, sizeof v);
+	assert_int_equal(pb_ctr_from_child_rusage(&ru, &r, &v), 1);
+	assert_int_equal(v.n, 2);
+	assert_true(v.v[0] == 7 && v.v[1] == 11);
+	assert_int_equal(pb_ctr_from_child_rusage(&cfg, &r, &v), 0);
+	assert_int_equal(pb_ctr_children_open(&cc, &ru), -1);
+}
+
 static int setup_all(void **state)
 {
 	(void)state;
@@ -546,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_fault_in_chunk),
 		cmocka_unit_test(test_killed_between_runs),
 		cmocka_unit_test(test_fork_failure),
+		cmocka_unit_test(test_children_counted_from_parent),
 	};
 	return cmocka_run_group_tests(tests, setup_all, NULL);
 }

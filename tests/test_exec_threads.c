@@ -657,6 +657,80 @@ static void test_openmp_describe(void **state)
 	}
 }
 
+/* Every waiting policy gives the serial result, on one executor over many runs and on fresh ones. */
+static void test_threads_wait_policies(void **state)
+{
+	(void)state;
+	static const enum pb_wait waits[] = { PB_WAIT_BLOCK, PB_WAIT_SPIN, PB_WAIT_SPINBLOCK };
+	for (int w = 0; w < 3; w++) {
+		for (int P = 1; P <= 3; P++) {
+			struct pb_job job = make_job(&wl_hash, 1000);
+			struct pb_exec_opts o = { .workers = P, .wait = waits[w] };
+			char err[256] = "";
+			struct pb_exec *ex = pb_ex_threads.open(&o, &job, err, sizeof err);
+			if (!ex)
+				fail_msg("--wait %s -j %d: open: %s", pb_wait_name(waits[w]), P, err);
+			for (int r = 0; r < 12; r++) {
+				enum pb_schedule k = (enum pb_schedule)(r % 4);
+				uint64_t T = (uint64_t)(r * 53 % 300) + 1, C = (uint64_t)(r % 3) + 1;
+				struct pb_run_req req = make_req(&job, k, T, C, P);
+				reset_runs();
+				struct pb_partial want = serial_total(&job, &req);
+				struct pb_run_result res;
+				reset_runs();
+				assert_int_equal(pb_ex_threads.run(ex, &job, &req, &res, err, sizeof err), 0);
+				const char *why = check_result(&pb_ex_threads, &job, &req, &res, &want);
+				if (why)
+					fail_msg("--wait %s -j %d run %d: %s", pb_wait_name(waits[w]), P, r, why);
+			}
+			pb_ex_threads.close(ex);
+		}
+	}
+	enum pb_wait got;
+	assert_int_equal(pb_wait_parse("spinblock", &got), 0);
+	assert_int_equal(got, PB_WAIT_SPINBLOCK);
+	assert_int_equal(pb_wait_parse("busy", &got), -1);
+	assert_string_equal(pb_wait_name(PB_WAIT_BLOCK), "block");
+}
+
+/* The spinning warning's rule, as a table of runs. */
+static void test_spin_warning_table(void **state)
+{
+	(void)state;
+	static const struct {
+		int spins, workers;
+		double wall_ms, wait_ms, work_ms;
+		int want;
+		const char *what;
+	} t[] = {
+		{ 1, 2, 8.0, 7.9, 0.04, 1, "the loaded machine: OpenMP spun a whole 8 ms run of empty tasks" },
+		{ 0, 2, 8.0, 7.9, 0.04, 0, "a passive policy never warns" },
+		{ 1, 2, 145, 145, 280, 0, "balanced compute: the coordinator spins, but the workers got their CPUs" },
+		{ 1, 2, 100, 50, 150, 0, "unbalanced static: one thread waits at the barrier for one that works" },
+		{ 1, 4, 145, 100, 230, 1, "4 spinning workers on 2 CPUs: the workers had less than half of their time" },
+		{ 1, 2, 0.05, 0.05, 0.01, 0, "a run under 100 us is too short to judge" },
+		{ 1, 2, 8.0, 3.9, 0.04, 0, "waiting burnt less than half of the run" },
+		{ 1, 1, 12, 8.2, 0.04, 1, "one worker kept off the CPU by its spinning coordinator" },
+	};
+	int bad = 0;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct pb_spin_facts f = { .variant = "threads", .fix = "run with --wait block", .spins = t[i].spins,
+					   .workers = t[i].workers, .cpus = 2, .load1 = 1.5, .wall_s = t[i].wall_ms / 1e3,
+					   .wait_cpu_s = t[i].wait_ms / 1e3, .work_cpu_s = t[i].work_ms / 1e3 };
+		char buf[512] = "";
+		int got = pb_spin_warning(&f, buf, sizeof buf);
+		if (got != t[i].want) {
+			printf("%s: spins %d workers %d wall %g ms wait %g ms work %g ms: expected %d, got %d (%s)\n",
+			       t[i].what, t[i].spins, t[i].workers, t[i].wall_ms, t[i].wait_ms, t[i].work_ms, t[i].want, got,
+			       buf);
+			bad++;
+		}
+		if (got && !strstr(buf, "run with --wait block"))
+			fail_msg("the warning does not say the fix: %s", buf);
+	}
+	assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -675,6 +749,8 @@ int main(void)
 		cmocka_unit_test(test_openmp_bound),
 		cmocka_unit_test(test_threads_create_failure),
 		cmocka_unit_test(test_openmp_describe),
+		cmocka_unit_test(test_threads_wait_policies),
+		cmocka_unit_test(test_spin_warning_table),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
