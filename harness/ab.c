@@ -554,7 +554,7 @@ static int slow_collect(const struct pb_comparison *first, struct slow_set *s)
 		return -1;
 	for (size_t i = 0; i < first->n; i++) {
 		struct pb_compare_entry *e = &first->entries[i];
-		if (e->kind != PB_ENTRY_COMPARED || e->cmp.stat_verdict != PB_SLOWER)
+		if (e->kind != PB_ENTRY_COMPARED || (e->cmp.verdict != PB_SLOWER && !e->withheld))
 			continue;
 		if (pb_case_args(&e->key, &s->args[s->n], &s->nargs[s->n]) != 0)
 			return -1;
@@ -601,7 +601,7 @@ static int confirm(struct ab *ab, const struct pb_comparison *first)
 			for (size_t e = 0; e < c.n; e++)
 				if (c.entries[e].kind == PB_ENTRY_COMPARED && pb_case_key_equal(&c.entries[e].key, &s.e[i]->key)) {
 					still = c.entries[e].cmp.verdict == PB_SLOWER;
-					withheld = c.entries[e].cmp.stat_verdict == PB_SLOWER && !still;
+					withheld = c.entries[e].withheld;
 				}
 			s.unsure[i] |= withheld && s.held[i];
 			s.held[i] &= still;

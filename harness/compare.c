@@ -70,8 +70,11 @@
  *    false-failure rate; what it costs is power on disturbed runs.
  *
  * Exit status: 1 if a case is slower or failed verification; otherwise
- * PB_EXIT_UNSURE (3) if a case whose numbers say slower was withheld by the
- * guard, or the machine changed (no verdict can be trusted); otherwise 0.
+ * PB_EXIT_UNSURE (3) if a case that looks slower was withheld by the guard
+ * (its numbers say slower, or its change is beyond the threshold without
+ * the evidence, on data the guard distrusts: a disturbance must not buy a
+ * pass either), or the machine changed (no verdict can be trusted);
+ * otherwise 0.
  * 2 stays bad input.  `ab --confirm` and perf-check re-run the slower and
  * withheld cases and fail only if the regression holds again: a
  * disturbance that the counters cannot see must then strike twice.
@@ -592,6 +595,7 @@ static int compare_case(struct pb_comparison *c, struct pb_compare_entry *e, con
 	}
 	if (!enough) {
 		/* too few undisturbed: every repetition is compared, and the case cannot be slower */
+		e->untrusted = 1;
 		for (int s = 0; s < 2; s++) {
 			if (e->left_out[s]) {
 				snprintf(text, sizeof text, "%zu of %zu %s repetitions disturbed (steal or other processes)",
@@ -618,6 +622,7 @@ static int compare_case(struct pb_comparison *c, struct pb_compare_entry *e, con
 			snprintf(text, sizeof text, "%s started at load %.2f on %ld PUs and has no per-repetition disturbance data",
 				 name[s], c->facts[s].load1, c->facts[s].pus);
 			add_reason(e->guard, sizeof e->guard, text);
+			e->untrusted = 1;
 		}
 	}
 	if (c->machine_changed)
@@ -694,7 +699,18 @@ static int decide(struct pb_comparison *c)
 			c->failed_verification++;
 			continue;
 		}
-		c->withheld += e->cmp.stat_verdict == PB_SLOWER && e->cmp.verdict == PB_UNSURE;
+		/*
+		 * Withheld: the guard stopped a slower verdict; or the case is beyond the threshold in
+		 * the slower direction without the evidence to say so, on data the guard distrusts (too
+		 * few undisturbed repetitions, a loaded older run), where the missing evidence may be
+		 * the disturbance's doing.  Either way the gate cannot vouch for the case: exit 3, rather
+		 * than a pass that a disturbance bought.  Noise alone (--max-cv) withholds only a
+		 * slower verdict: a stationary noise is the test's business, and it already says unsure.
+		 */
+		e->withheld = e->guard[0] && (e->cmp.stat_verdict == PB_SLOWER ||
+					      (e->untrusted && e->cmp.stat_verdict == PB_UNSURE && e->cmp.in_family &&
+					       e->cmp.time_ratio > 1 + c->opts.threshold));
+		c->withheld += e->withheld;
 		switch (e->cmp.verdict) {
 		case PB_SLOWER: c->slower++; break;
 		case PB_FASTER: c->faster++; break;
@@ -925,9 +941,10 @@ static void print_entry_notes(const struct pb_comparison *c, FILE *out, int md)
 		const char *what = NULL;
 		why[0] = '\0';
 		if (e->kind == PB_ENTRY_COMPARED) {
-			if (e->cmp.stat_verdict != e->cmp.verdict && e->cmp.verdict == PB_UNSURE) {
+			if (e->withheld || (e->cmp.stat_verdict != e->cmp.verdict && e->cmp.verdict == PB_UNSURE)) {
 				what = "unsure";
-				snprintf(why, sizeof why, "looks %s, but %s", pb_verdict_name(e->cmp.stat_verdict), e->guard);
+				snprintf(why, sizeof why, "looks %s (%+.1f%%), but %s",
+					 e->cmp.time_ratio >= 1 ? "slower" : "faster", (e->cmp.ratio - 1) * 100, e->guard);
 			} else if (e->note[0]) {
 				what = "note";
 				snprintf(why, sizeof why, "%s", e->note);
@@ -1032,13 +1049,14 @@ static void csv_key(struct pb_strbuf *b, const struct pb_raw_row *k, const char 
  * --format csv: one row per entry, then a geometric-mean row.  The columns up
  * to verdict are those of earlier versions; p_adj (Holm, one-sided in the
  * change's direction, empty outside the family), stat_verdict (before the
- * guard) and note (why unsure, or what was left out) come after them.
+ * guard), withheld (1: looks slower, withheld: the gate is unsure) and note
+ * (why unsure, or what was left out) come after them.
  */
 static void print_csv(const struct pb_comparison *c, FILE *out)
 {
 	struct pb_strbuf b = { 0 };
 	fputs("workload,size,params,variant,workers,tasks,chunk,schedule,bind,metric,base_reps,new_reps,"
-	      "base_median,new_median,ratio,ci_lo,ci_hi,ci_exact,p,verdict,p_adj,stat_verdict,note\n",
+	      "base_median,new_median,ratio,ci_lo,ci_hi,ci_exact,p,verdict,p_adj,stat_verdict,withheld,note\n",
 	      out);
 	for (size_t i = 0; i < c->n; i++) {
 		const struct pb_compare_entry *e = &c->entries[i];
@@ -1064,6 +1082,7 @@ static void print_csv(const struct pb_comparison *c, FILE *out)
 			else
 				pb_csv_append(&b, "", 0);
 			pb_csv_append(&b, pb_verdict_name(s->stat_verdict), 0);
+			pb_csv_append(&b, e->withheld ? "1" : "0", 0);
 			char note[400];
 			snprintf(note, sizeof note, "%s%s%s", e->guard, e->guard[0] && e->note[0] ? "; " : "", e->note);
 			pb_csv_append(&b, note, 1);
@@ -1074,8 +1093,8 @@ static void print_csv(const struct pb_comparison *c, FILE *out)
 			for (int f = 0; f < 9; f++)
 				pb_csv_append(&b, "", 0);
 			pb_csv_append(&b, v, 0);
-			pb_csv_append(&b, "", 0);
-			pb_csv_append(&b, "", 0);
+			for (int f = 0; f < 3; f++)
+				pb_csv_append(&b, "", 0);
 			pb_csv_append(&b, e->why, 1);
 		}
 		fputs(b.s, out);
@@ -1088,7 +1107,7 @@ static void print_csv(const struct pb_comparison *c, FILE *out)
 	for (int f = 0; f < 4; f++)
 		pb_csv_append(&b, "", 0);
 	csv_num(&b, c->geomean, 0);
-	for (int f = 0; f < 7; f++)
+	for (int f = 0; f < 8; f++)
 		pb_csv_append(&b, "", 0);
 	pb_csv_append(&b, "", 1);
 	fputs(b.s ? b.s : "", out);

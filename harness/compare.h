@@ -109,6 +109,8 @@ struct pb_compare_entry {
 	int unverified;            /* some repetition on either side was not verified */
 	size_t left_out[2];        /* disturbed repetitions left out, BASE and NEW */
 	char guard[224];           /* why a slower or faster verdict would be withheld ("" none) */
+	int untrusted;             /* the guard is about the data (too few undisturbed repetitions, a loaded older run) */
+	int withheld;              /* looks slower and guarded: unsure, and the gate with it (see compare.c) */
 	char note[160];            /* what else the reader should know (repetitions left out) */
 };
 
@@ -121,7 +123,7 @@ struct pb_comparison {
 	size_t unverified; /* entries with unverified repetitions */
 	size_t failed_verification; /* common cases with unverified repetitions: each fails the gate */
 	size_t family;     /* cases the Holm adjustment ran over */
-	size_t withheld;   /* cases whose numbers say slower, withheld (unsure) by the guard */
+	size_t withheld;   /* cases that look slower, withheld (unsure) by the guard: the gate is unsure */
 	size_t disturbed[2];        /* disturbed repetitions of the compared cases, BASE and NEW */
 	int has_rep_data[2];        /* raw.csv has the per-repetition disturbance columns */
 	struct pb_run_facts facts[2];

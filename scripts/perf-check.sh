@@ -72,14 +72,14 @@ status=$?
 [ "$status" -eq 1 ] || [ "$status" -eq 3 ] || exit "$status"
 [ "$confirm" -gt 0 ] 2>/dev/null || exit "$status"
 
-# The cases to confirm: slower, or slower-looking but withheld (stat_verdict slower), from the CSV.
+# The cases to confirm, from the CSV: slower ($20), or looking slower but withheld ($23).
 # A failed verification fails at once: re-running cannot make a wrong result right.
 # shellcheck disable=SC2086
 "$bin" compare "$baseline" "$out" --metric speedup $args --format csv >"$out/compare.csv" 2>/dev/null
 if awk -F, 'NR > 1 && $20 == "unverified" { bad = 1 } END { exit !bad }' "$out/compare.csv"; then
 	exit 1
 fi
-awk -F, 'NR > 1 && $22 == "slower" { print $1 "," $2 "," $3 "," $4 "," $5 }' "$out/compare.csv" >"$out/candidates"
+awk -F, 'NR > 1 && ($20 == "slower" || $23 == 1) { print $1 "," $2 "," $3 "," $4 "," $5 }' "$out/compare.csv" >"$out/candidates"
 if [ ! -s "$out/candidates" ]; then
 	exit "$status" # unsure without a slower-looking case: the machine changed; a re-run cannot help
 fi
@@ -117,7 +117,7 @@ confirm_once() {
 		FNR > 1 && ($1 "," $2 "," $3 "," $4 "," $5) in want && $20 == "slower" { print $1 "," $2 "," $3 "," $4 "," $5 }' \
 		"$out/candidates" "$dir/compare.csv" >"$out/candidates.next"
 	awk -F, 'NR == FNR { want[$1 "," $2 "," $3 "," $4 "," $5] = 1; next }
-		FNR > 1 && ($1 "," $2 "," $3 "," $4 "," $5) in want && $20 != "slower" && $22 == "slower" { n++ }
+		FNR > 1 && ($1 "," $2 "," $3 "," $4 "," $5) in want && $23 == 1 { n++ }
 		END { print n + 0 }' "$out/candidates" "$dir/compare.csv" >>"$out/withheld"
 	mv "$out/candidates.next" "$out/candidates"
 }

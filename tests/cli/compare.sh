@@ -45,7 +45,7 @@ run compare "$base" "$TMP/slow.csv" --format md
 expect_grep "--format md: a Markdown row in bold" '^\| `sumsq .*pool j=2.*\| \*\*slower\*\* \|$' "$OUT"
 run compare "$base" "$TMP/slow.csv" --format csv
 expect_grep "--format csv: the slower row, then its Holm-adjusted p and the verdict before the guard" \
-	'^sumsq,1000000,op=x;k=2,pool,2,64,1,static,none,time,10,10,.*,slower,[0-9.e-]+,slower,$' "$OUT"
+	'^sumsq,1000000,op=x;k=2,pool,2,64,1,static,none,time,10,10,.*,slower,[0-9.e-]+,slower,0,$' "$OUT"
 expect_grep "--format csv: the geometric mean row" '^geomean,' "$OUT"
 
 # --metric speedup across two "machines": every time doubled on the other one
@@ -114,7 +114,7 @@ chmod +x "$TMP/disturbed-build"
 run ab "$fake" "$TMP/disturbed-build" --out "$TMP/ab-disturbed" -q
 expect_rc "ab: a slowdown in disturbed repetitions only: unsure, exit 3" 3
 expect_grep "ab: the disturbed case is named unsure, with the reason" \
-	"^unsure: sumsq .*threads j=2.*looks slower, but 15 of 15 NEW repetitions disturbed" "$OUT"
+	"^unsure: sumsq .*threads j=2.*looks slower \(\+[0-9.]+%\), but 15 of 15 NEW repetitions disturbed" "$OUT"
 expect_grep "ab: the gate line says unsure" "^# gate: unsure \(exit 3\)" "$OUT"
 run ab "$fake" "$TMP/disturbed-build" --out "$TMP/ab-disturbed-confirmed" --confirm 1 -q
 expect_rc "ab: the disturbed case re-run clean: not a regression, exit 0" 0
