@@ -160,6 +160,8 @@ json_t *pb_machine_facts(void)
 		json_object_set_new(m, "kernel", json_null());
 	pb_machine_governor(buf, sizeof buf);
 	json_object_set_new(m, "governor", json_string(buf));
+	/* compare calls runs from machines that differ in this "unsure" (issue 10) */
+	json_object_set_new(m, "binding_supported", json_boolean(pb_pin_supported(err, sizeof err)));
 	double la[3];
 	if (loadavg(la) == 0)
 		json_object_set_new(m, "loadavg", json_pack("[f, f, f]", la[0], la[1], la[2]));
@@ -474,4 +476,95 @@ int pb_probe_fork(size_t rss_bytes, struct pb_fork_probe *p)
 		;
 	pb_proc_unregister(pid);
 	return ok && WIFEXITED(st) && WEXITSTATUS(st) == 0 && p->forks > 0 ? 0 : -1;
+}
+
+/* ---- disturbance: steal, other processes, involuntary switches ---- */
+
+int pb_machine_cpu_ticks(struct pb_cpu_ticks *t, int max)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/stat", "re");
+	if (!f)
+		return -1;
+	memset(t, 0, (size_t)max * sizeof *t);
+	while (fgets(line, sizeof line, f)) {
+		unsigned long long v[8]; /* user nice system idle iowait irq softirq steal */
+		int cpu;
+		if (strncmp(line, "cpu", 3) != 0)
+			break; /* the cpu lines come first */
+		if (line[3] < '0' || line[3] > '9')
+			continue; /* the "cpu" total */
+		if (sscanf(line + 3, "%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1], &v[2], &v[3],
+			   &v[4], &v[5], &v[6], &v[7]) != 9)
+			continue; /* no steal field (Linux before 2.6.11) */
+		if (cpu >= 0 && cpu < max) {
+			t[cpu].busy = v[0] + v[1] + v[2] + v[5] + v[6];
+			t[cpu].steal = v[7];
+		}
+		n++;
+	}
+	fclose(f);
+	return n > 0 ? n : -1;
+}
+
+double pb_machine_tick_s(void)
+{
+	static double tick;
+	if (tick == 0) {
+		long hz = sysconf(_SC_CLK_TCK);
+		tick = hz > 0 ? 1.0 / (double)hz : 0.01;
+	}
+	return tick;
+}
+
+long pb_machine_nivcsw(int pid)
+{
+	char path[64], line[256];
+	long v = -1;
+	snprintf(path, sizeof path, "/proc/%d/status", pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof line, f))
+		if (sscanf(line, "nonvoluntary_ctxt_switches: %ld", &v) == 1)
+			break;
+	fclose(f);
+	return v;
+}
+
+/*
+ * See README, "Disturbed repetitions".  The run's CPU budget is wall x the
+ * CPUs it could use (its workers, at most the CPUs used or online).  Ticks
+ * are coarse (10 ms), so each figure is first reduced by what one tick per
+ * CPU could add by rounding alone: a flag means "at least this much", never
+ * an artefact of the resolution.
+ *   steal   the hypervisor took more than PB_DISTURB_SHARE of the budget on
+ *           the CPUs the run used;
+ *   others  other processes ran, on CPUs the run needed, for more than
+ *           PB_DISTURB_SHARE of the budget: their CPU time minus what the
+ *           CPUs the run left free could absorb (online - used, x wall),
+ *           and the run's workers were preempted (nivcsw > workers), so
+ *           the time was taken from them rather than from idle CPUs.
+ */
+int pb_rep_disturbed(const struct pb_disturbance *d, char *why, size_t len)
+{
+	int online = d->cpus_online > 0 ? d->cpus_online : 1;
+	int used = d->cpus_used > 0 ? d->cpus_used : online;
+	int need = d->workers < used ? (d->workers > 0 ? d->workers : 1) : used;
+	double budget = d->wall_s * need;
+	double steal = d->steal_s - d->tick_s * used;
+	why[0] = '\0';
+	if (steal > PB_DISTURB_SHARE * budget) {
+		snprintf(why, len, "steal %.3f s on %d CPU(s) in %.3f s", d->steal_s, used, d->wall_s);
+		return 1;
+	}
+	int free_cpus = online > need ? online - need : 0;
+	double taken = d->others_s - d->tick_s * online - free_cpus * d->wall_s;
+	if (d->nivcsw > d->workers && taken > PB_DISTURB_SHARE * budget) {
+		snprintf(why, len, "other processes used %.3f s of CPU in %.3f s; %ld involuntary context switches",
+			 d->others_s, d->wall_s, d->nivcsw);
+		return 1;
+	}
+	return 0;
 }

@@ -71,5 +71,42 @@ struct pb_fork_probe {
 	int forks;
 };
 int pb_probe_fork(size_t rss_bytes, struct pb_fork_probe *p);
+/* Clock ticks (USER_HZ) of one CPU from /proc/stat. */
+struct pb_cpu_ticks {
+	unsigned long long busy;  /* user + nice + system + irq + softirq: something of this guest ran */
+	unsigned long long steal; /* the hypervisor ran something else while this CPU wanted to run */
+};
+
+/*
+ * The ticks of every CPU from /proc/stat's "cpuN" lines into t[cpu] for
+ * cpu < max (CPUs absent are left 0).  Returns the number of cpu lines
+ * read, or -1 when /proc/stat cannot be read or has no steal field.
+ */
+int pb_machine_cpu_ticks(struct pb_cpu_ticks *t, int max);
+
+/* Seconds per clock tick of /proc/stat (1/USER_HZ; 0.01 on most kernels). */
+double pb_machine_tick_s(void);
+
+/* The involuntary context switches of process pid so far (/proc/PID/status), or -1 if unreadable. */
+long pb_machine_nivcsw(int pid);
+
+/* What disturbed one repetition, as measured around it (harness/run.c). */
+struct pb_disturbance {
+	double wall_s;   /* the repetition's wall time */
+	int workers;     /* its workers */
+	int cpus_used;   /* CPUs its workers ran on */
+	int cpus_online; /* CPUs of the machine (/proc/stat's cpu lines) */
+	double steal_s;  /* steal on the CPUs used */
+	double others_s; /* CPU time of everything else on the machine: busy ticks of every CPU minus the run's own CPU time */
+	long nivcsw;     /* involuntary context switches of the run */
+	double tick_s;   /* the ticks' resolution */
+};
+
+/*
+ * The disturbance rule of one repetition (README, "Disturbed repetitions").
+ * Returns 1 (disturbed) with the reason in why, or 0.  Pure: a table tests it.
+ */
+#define PB_DISTURB_SHARE 0.05
+int pb_rep_disturbed(const struct pb_disturbance *d, char *why, size_t len);
 
 #endif

@@ -1,6 +1,7 @@
 /* run.c: the runner: for each case of the plan, open, warm up, measure, verify, record. */
 #include "run.h"
 #include "meta.h"
+#include "machine.h"
 #include "plan.h"
 #include "plugin.h"
 #include "proc.h"
@@ -24,6 +25,8 @@ struct runner {
 	struct pb_session s;
 	struct pb_tab tab;
 	double timer_res_s;
+	struct pb_cpu_ticks ticks0[PB_MAX_CPUS], ticks1[PB_MAX_CPUS]; /* /proc/stat around a repetition */
+	int ticks_ok;                                                  /* ticks0 was read */
 };
 
 /* run's part of meta.json: the counters, the bindings, the variants. */
@@ -109,6 +112,10 @@ struct rep {
 	char result[PB_RESULT_MAX];
 	int verified;
 	const struct pb_run_result *res;
+	double steal_s, others_s; /* what disturbed it (see disturb_end) */
+	long nivcsw;
+	int disturbed;
+	char disturbed_why[128];
 };
 
 /* raw.csv's row, then counters.csv's rows, of one repetition: each file gets whole rows or nothing. */
@@ -129,6 +136,10 @@ static int record_rep(struct runner *r, size_t c, double setup_s, const struct r
 	snprintf(row.check, sizeof row.check, "%s", pb_workload_check(r->plan.jobs[r->plan.cases[c].job].wl));
 	format_cpus(rp->res, &cpus);
 	row.cpus = cpus.s;
+	row.steal_s = rp->steal_s;
+	row.others_s = rp->others_s;
+	row.nivcsw = rp->nivcsw;
+	row.disturbed = rp->disturbed;
 	for (int e = 0; e < r->counters.nevents; e++)
 		for (int w = 0; w < rp->res->nworkers; w++)
 			if (e < rp->res->workers[w].ctr.n)
@@ -164,7 +175,20 @@ struct open_case {
 	struct pb_exec *ex;
 	struct pb_run_req req;
 	double setup_s;
+	/* the worker processes seen in the last run, and their involuntary switches before this one */
+	int nw;
+	int *wpid;
+	long *wniv0;
+	struct rusage children0;
 };
+
+static void close_case_facts(struct open_case *oc)
+{
+	free(oc->wpid);
+	free(oc->wniv0);
+	oc->wpid = NULL;
+	oc->wniv0 = NULL;
+}
 
 /* Place the workers, warn about wrapping and oversubscription, open the executor (timed as set-up). */
 static int open_case(struct runner *r, struct pb_job *job, size_t c, double prep_s, struct open_case *oc)
@@ -175,18 +199,24 @@ static int open_case(struct runner *r, struct pb_job *job, size_t c, double prep
 	struct pb_cpuset *places = calloc((size_t)pc->workers, sizeof *places);
 	memset(oc, 0, sizeof *oc);
 	oc->c = c;
+	oc->nw = pc->workers;
+	oc->wpid = calloc((size_t)pc->workers, sizeof *oc->wpid);
+	oc->wniv0 = calloc((size_t)pc->workers, sizeof *oc->wniv0);
 	pb_plan_case_label(&r->plan, c, oc->label, sizeof oc->label);
 	oc->req = (struct pb_run_req){
 		.sched = { .kind = pc->sched, .ntasks = pc->tasks, .chunk = pc->chunk, .workers = pc->workers },
 		.n_items = job->n_items,
 	};
-	if (!places) {
+	if (!places || !oc->wpid || !oc->wniv0) {
 		pb_err("out of memory");
+		free(places);
+		close_case_facts(oc);
 		return -1;
 	}
 	if (pb_pin_plan(&pc->bind, pc->workers, places, &over, err, sizeof err) != 0) {
 		pb_err("%s: %s", oc->label, err); /* the plan validated it; kept for safety */
 		free(places);
+		close_case_facts(oc);
 		return -1;
 	}
 	if (over && pc->bind.kind != PB_BIND_NONE)
@@ -203,9 +233,77 @@ static int open_case(struct runner *r, struct pb_job *job, size_t c, double prep
 	free(places);
 	if (!oc->ex) {
 		pb_session_err(&r->s, "%s", err);
+		close_case_facts(oc);
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * What else the machine did during a repetition (README, "Disturbed
+ * repetitions"), read outside the timed region: per CPU, the hypervisor's
+ * steal and the busy time of everything (/proc/stat), and the involuntary context switches of everything that
+ * runs the case: this process and its threads (RUSAGE_SELF), worker
+ * processes reaped during the run (RUSAGE_CHILDREN: the process variant),
+ * and worker processes that outlive it (pool, shm: their /proc/PID/status,
+ * by the pids the previous run reported, so a warm-up or the first
+ * repetition's own start is the reference).  Executors need not change.
+ */
+static void disturb_begin(struct runner *r, struct open_case *oc)
+{
+	r->ticks_ok = pb_machine_cpu_ticks(r->ticks0, PB_MAX_CPUS) > 0;
+	for (int w = 0; w < oc->nw; w++)
+		oc->wniv0[w] = oc->wpid[w] > 0 ? pb_machine_nivcsw(oc->wpid[w]) : -1;
+	getrusage(RUSAGE_CHILDREN, &oc->children0);
+}
+
+static void disturb_end(struct runner *r, struct open_case *oc, const struct pb_run_result *res,
+			const struct rusage *self0, const struct rusage *self1, struct rep *rp)
+{
+	struct rusage ch1;
+	struct pb_cpuset used;
+	int self = (int)getpid();
+	long n = self1->ru_nivcsw - self0->ru_nivcsw;
+	if (getrusage(RUSAGE_CHILDREN, &ch1) == 0 && ch1.ru_nivcsw >= oc->children0.ru_nivcsw)
+		n += ch1.ru_nivcsw - oc->children0.ru_nivcsw;
+	pb_cpuset_zero(&used);
+	for (int w = 0; w < res->nworkers; w++) {
+		int pid = res->workers[w].pid;
+		pb_cpuset_or(&used, &res->workers[w].cpus);
+		if (w >= oc->nw)
+			continue;
+		if (pid > 0 && pid != self && pid == oc->wpid[w] && oc->wniv0[w] >= 0) {
+			long v = pb_machine_nivcsw(pid);
+			if (v >= oc->wniv0[w])
+				n += v - oc->wniv0[w];
+		}
+		oc->wpid[w] = pid > 0 && pid != self ? pid : 0;
+	}
+	if (!rp)
+		return;
+	struct pb_disturbance d = { .wall_s = rp->wall, .workers = res->nworkers, .cpus_used = pb_cpuset_count(&used),
+				    .tick_s = pb_machine_tick_s() };
+	int online = r->ticks_ok ? pb_machine_cpu_ticks(r->ticks1, PB_MAX_CPUS) : -1;
+	if (online > 0) {
+		unsigned long long steal = 0, busy = 0;
+		for (int cpu = 0; cpu < PB_MAX_CPUS; cpu++) {
+			const struct pb_cpu_ticks *a = &r->ticks0[cpu], *b = &r->ticks1[cpu];
+			if (b->busy > a->busy)
+				busy += b->busy - a->busy;
+			if ((d.cpus_used == 0 || pb_cpuset_isset(&used, cpu)) && b->steal > a->steal)
+				steal += b->steal - a->steal;
+		}
+		d.cpus_online = online;
+		d.steal_s = (double)steal * d.tick_s;
+		d.others_s = (double)busy * d.tick_s - (rp->user + rp->sys);
+		if (d.others_s < 0)
+			d.others_s = 0;
+	}
+	d.nivcsw = n > 0 ? n : 0;
+	rp->steal_s = d.steal_s;
+	rp->others_s = d.others_s;
+	rp->nivcsw = d.nivcsw;
+	rp->disturbed = online > 0 && pb_rep_disturbed(&d, rp->disturbed_why, sizeof rp->disturbed_why);
 }
 
 /*
@@ -223,6 +321,7 @@ static int run_rep(struct runner *r, struct pb_job *job, struct open_case *oc, s
 		memset(job->out, 0xA5, job->out_len); /* poison: a run that skips output cannot verify */
 	memset(res, 0, sizeof *res);
 	pb_plugin_run_begin(job->wl, pc->tasks, oc->label);
+	disturb_begin(r, oc);
 	getrusage(RUSAGE_SELF, &ru0);
 	pb_watchdog_arm(r->o->c.timeout_s, oc->label);
 	double a = pb_now();
@@ -240,15 +339,18 @@ static int run_rep(struct runner *r, struct pb_job *job, struct open_case *oc, s
 	}
 	if (res->warning)
 		pb_session_warn(&r->s, "%s: %s", oc->label, res->warning);
+	if (rp) {
+		rp->wall = wall;
+		rp->user = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime) + res->child_user_s;
+		rp->sys = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime) + res->child_sys_s;
+	}
+	disturb_end(r, oc, res, &ru0, &ru1, rp);
 	int ok = verify_total(job, &res->total, msg, sizeof msg) == 0;
 	if (!ok) {
 		pb_session_err(&r->s, "%s: %s result failed verification: %s", oc->label, rp ? "a measured" : "a warm-up",
 			       msg);
 	}
 	if (rp) {
-		rp->wall = wall;
-		rp->user = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime) + res->child_user_s;
-		rp->sys = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime) + res->child_sys_s;
 		rp->rss = ru1.ru_maxrss > res->child_max_rss_kb ? ru1.ru_maxrss : res->child_max_rss_kb;
 		rp->verified = ok;
 		rp->res = res;
@@ -291,8 +393,8 @@ static int run_case(struct runner *r, struct pb_job *job, size_t c, double prep_
 	/* --min-time: repetitions go on until they add up to it, at most PB_MIN_TIME_MAX_REPS (or -r) */
 	long max_reps = o->min_time_s > 0 && o->reps < PB_MIN_TIME_MAX_REPS ? PB_MIN_TIME_MAX_REPS : o->reps;
 	double *walls = calloc((size_t)max_reps, sizeof *walls), measured_s = 0;
-	int nrows = 0, ret = 0, verified_all = 1;
-	char result[PB_RESULT_MAX] = "";
+	int nrows = 0, ret = 0, verified_all = 1, ndisturbed = 0;
+	char result[PB_RESULT_MAX] = "", disturbed_why[128] = "";
 	if (!walls) {
 		pb_err("out of memory");
 		return -1;
@@ -318,6 +420,8 @@ static int run_case(struct runner *r, struct pb_job *job, size_t c, double prep_
 			}
 			walls[nrows++] = rp.wall;
 			measured_s += rp.wall;
+			if (rp.disturbed && ndisturbed++ == 0)
+				snprintf(disturbed_why, sizeof disturbed_why, "%s", rp.disturbed_why);
 			char what[128], med[32];
 			struct pb_stats st;
 			pb_stats_compute(walls, (size_t)nrows, &st);
@@ -343,8 +447,12 @@ static int run_case(struct runner *r, struct pb_job *job, size_t c, double prep_
 		}
 	}
 	r->plan.cases[c].ex->close(oc.ex);
+	close_case_facts(&oc);
 	if (nrows > 0 && !r->s.io_failed)
 		finish_case(r, &oc, walls, nrows, result, verified_all);
+	if (ndisturbed)
+		pb_session_warn(&r->s, "%s: %d of %d repetitions disturbed (the first: %s); compare leaves them out",
+				oc.label, ndisturbed, nrows, disturbed_why);
 	free(walls);
 	return ret;
 }

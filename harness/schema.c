@@ -33,6 +33,11 @@ static const struct pb_column raw_cols[] = {
 	{ "verified", PB_COL_FLAG, RAW(verified), 0, 0, 0, NULL, 0 },
 	{ "cpus", PB_COL_DTEXT, RAW(cpus), 0, 0, 0, NULL, 0 },
 	{ "check", PB_COL_TEXT, RAW(check), sizeof(((struct pb_raw_row *)0)->check), 0, 0, NULL, 1 },
+	/* the disturbance of each repetition (issue 10); optional, so older files still read */
+	{ "steal_s", PB_COL_SECONDS, RAW(steal_s), 0, 0, 0, "%.3f", 1 },
+	{ "others_s", PB_COL_SECONDS, RAW(others_s), 0, 0, 0, "%.3f", 1 },
+	{ "nivcsw", PB_COL_LONG, RAW(nivcsw), 0, 0, 0, NULL, 1 },
+	{ "disturbed", PB_COL_FLAG, RAW(disturbed), 0, 0, 0, NULL, 1 },
 };
 #undef RAW
 

@@ -55,6 +55,11 @@ struct pb_raw_row {
 	char *cpus; /* one CPU list per worker, ';'-separated ("0;1", "0-3;4-7"); any length */
 	char check[PB_CHECK_MAX]; /* how `verified` was decided: "reference" (the workload's verify) or
 				     "consistency" (a plugin without verify: bit-equal to the serial reference) */
+	/* added after the first release (optional on reading: 0 in older files) */
+	double steal_s;  /* hypervisor steal on the CPUs the workers ran on, during the repetition */
+	double others_s; /* CPU time other processes used on the machine during the repetition */
+	long nivcsw;     /* involuntary context switches of the run: parent, its threads, its worker processes */
+	int disturbed;   /* 1: the repetition was disturbed (pb_rep_disturbed, README "Disturbed runs") */
 };
 
 /* One row of counters.csv: a case's key, the repetition, and one event's value summed over its workers. */

@@ -218,6 +218,40 @@ done:
 	return out;
 }
 
+/*
+ * mw_counts through a small cache: compare asks for the same (m, n) for
+ * every case, up to four times each (two tails, the CI), and a 20 x 20
+ * table costs about 10^5 additions.  The cache keeps the last few tables;
+ * they are never freed (still reachable at exit) and the cache is not
+ * thread-safe: parbench computes statistics on one thread.
+ */
+static const double *mw_counts_cached(size_t m, size_t n)
+{
+	enum { SLOTS = 8 };
+	static struct {
+		size_t m, n;
+		double *c;
+	} cache[SLOTS];
+	static unsigned next;
+	if (n > m) { /* symmetric: one entry for (m, n) and (n, m) */
+		size_t t = m;
+		m = n;
+		n = t;
+	}
+	for (unsigned i = 0; i < SLOTS; i++)
+		if (cache[i].c && cache[i].m == m && cache[i].n == n)
+			return cache[i].c;
+	double *c = mw_counts(m, n);
+	if (!c)
+		return NULL;
+	unsigned slot = next++ % SLOTS;
+	free(cache[slot].c);
+	cache[slot].m = m;
+	cache[slot].n = n;
+	cache[slot].c = c;
+	return c;
+}
+
 /* Mid-ranks of the pooled sample; returns the rank sum of a and the tie term sum(t^3 - t). */
 struct mw_ranks {
 	double u;     /* U of a: pairs with a > b, ties counted 1/2 */
@@ -268,21 +302,25 @@ static int mw_ranks(const double *a, size_t na, const double *b, size_t nb, stru
 }
 
 /*
- * Mann-Whitney U test (Mann and Whitney 1947), two-sided, computed as R's
- * wilcox.test does: without ties and with na * nb <= PB_MW_EXACT_MAX, the
- * exact p = min(1, 2 min(P(U <= u), P(U >= u))) from the null distribution;
- * otherwise the normal approximation with the tie-corrected variance
+ * Mann-Whitney U test (Mann and Whitney 1947), computed as R's wilcox.test
+ * does: without ties and with na * nb <= PB_MW_EXACT_MAX, the exact tails
+ * P(U <= u) and P(U >= u) from the null distribution; otherwise the normal
+ * approximation with the tie-corrected variance
  * sigma^2 = na nb / 12 ((N + 1) - sum(t^3 - t) / (N (N - 1))) and a
- * continuity correction of 1/2 towards the mean.  All values tied: p = 1.
+ * continuity correction of 1/2 towards the mean.  U is a's: the pairs with
+ * a > b (ties 1/2), so a small P(U >= u) says a tends to be larger.  All
+ * values tied: both tails 1.
  */
-double pb_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb)
+void pb_mann_whitney_tails(const double *a, size_t na, const double *b, size_t nb, double *p_a_larger,
+			   double *p_b_larger)
 {
 	struct mw_ranks r;
+	*p_a_larger = *p_b_larger = 1;
 	if (na == 0 || nb == 0 || mw_ranks(a, na, b, nb, &r) != 0)
-		return 1;
+		return;
 	double mn = (double)na * (double)nb;
 	if (!r.any_ties && na * nb <= PB_MW_EXACT_MAX) {
-		double *c = mw_counts(na, nb);
+		const double *c = mw_counts_cached(na, nb);
 		if (c) {
 			size_t u = (size_t)r.u, width = na * nb + 1;
 			double le = 0, ge = 0, total = 0;
@@ -293,19 +331,61 @@ double pb_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb)
 				if (k >= u)
 					ge += c[k];
 			}
-			free(c);
-			double p = 2 * fmin(le, ge) / total;
-			return p < 1 ? p : 1;
+			*p_a_larger = fmin(1, ge / total);
+			*p_b_larger = fmin(1, le / total);
+			return;
 		}
 	}
 	double N = (double)(na + nb);
 	double var = mn / 12 * ((N + 1) - r.ties / (N * (N - 1)));
 	if (var <= 0)
-		return 1;
-	double d = r.u - mn / 2;
-	double z = (d - (d > 0 ? 0.5 : d < 0 ? -0.5 : 0)) / sqrt(var);
-	double p = 2 * pb_normal_sf(fabs(z));
+		return;
+	double d = r.u - mn / 2, sd = sqrt(var);
+	*p_a_larger = fmin(1, pb_normal_sf((d - 0.5) / sd));
+	*p_b_larger = fmin(1, pb_normal_sf((-d - 0.5) / sd));
+}
+
+double pb_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb)
+{
+	double pa, pb;
+	pb_mann_whitney_tails(a, na, b, nb, &pa, &pb);
+	double p = 2 * fmin(pa, pb);
 	return p < 1 ? p : 1;
+}
+
+/*
+ * Holm (1979): with p sorted ascending, p_(1) <= ... <= p_(m), the adjusted
+ * p_(i) is max over j <= i of min(1, (m - j + 1) p_(j)); rejecting every
+ * hypothesis whose adjusted p is below alpha keeps the probability of any
+ * false rejection at most alpha, whatever the dependence between the tests.
+ */
+int pb_holm(const double *p, size_t m, double *adj)
+{
+	size_t *ord = malloc((m ? m : 1) * sizeof *ord);
+	if (!ord)
+		return -1;
+	for (size_t i = 0; i < m; i++)
+		ord[i] = i;
+	/* insertion sort by p, stable: m is the number of cases, tens */
+	for (size_t i = 1; i < m; i++) {
+		size_t k = ord[i], j = i;
+		while (j > 0 && p[ord[j - 1]] > p[k]) {
+			ord[j] = ord[j - 1];
+			j--;
+		}
+		ord[j] = k;
+	}
+	double run = 0;
+	for (size_t i = 0; i < m; i++) {
+		double v = (double)(m - i) * p[ord[i]];
+		if (v > 1)
+			v = 1;
+		if (v > run)
+			run = v;
+		adj[ord[i]] = run;
+	}
+	free(ord);
+	return 0;
 }
 
 /*
@@ -327,8 +407,9 @@ int pb_hodges_lehmann(const double *a, size_t na, const double *b, size_t nb, do
 		for (size_t j = 0; j < nb; j++)
 			d[i * nb + j] = b[j] - a[i];
 	qsort(d, mn, sizeof *d, cmp_double);
-	double tail = (1 - conf) / 2, *c = NULL;
-	if (mn <= PB_MW_EXACT_MAX && (c = mw_counts(na, nb)) != NULL) {
+	double tail = (1 - conf) / 2;
+	const double *c = NULL;
+	if (mn <= PB_MW_EXACT_MAX && (c = mw_counts_cached(na, nb)) != NULL) {
 		double total = 0, cdf = 0;
 		for (size_t u = 0; u <= mn; u++)
 			total += c[u];
@@ -339,7 +420,6 @@ int pb_hodges_lehmann(const double *a, size_t na, const double *b, size_t nb, do
 				break;
 			k = u + 1;
 		}
-		free(c);
 	} else {
 		double N = (double)(na + nb);
 		double kk = floor((double)mn / 2 + 0.5 - pb_normal_quantile(1 - tail) * sqrt((double)mn * (N + 1) / 12));

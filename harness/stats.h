@@ -23,6 +23,21 @@ double pb_median(const double *x, size_t n);
 double pb_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb);
 
 /*
+ * The one-sided Mann-Whitney p-values of the same test: *p_a_larger for
+ * "a tends to be larger than b", *p_b_larger for the reverse.  The
+ * two-sided p is min(1, 2 min of the two).
+ */
+void pb_mann_whitney_tails(const double *a, size_t na, const double *b, size_t nb, double *p_a_larger,
+			   double *p_b_larger);
+
+/*
+ * Holm's step-down adjustment of m p-values p[0..m) into adj[0..m) (adj may
+ * not alias p): rejecting where adj < alpha controls the family-wise error
+ * rate at alpha under any dependence.  0, or -1 if out of memory.
+ */
+int pb_holm(const double *p, size_t m, double *adj);
+
+/*
  * Rank j (1-based) of the lower end of the distribution-free confidence
  * interval (x_(j), x_(n-j+1)) of the median of n values: the largest j whose
  * coverage 1 - 2 P(Bin(n, 1/2) < j) is >= conf.  0 if no pair reaches conf

@@ -211,6 +211,22 @@ static void test_mann_whitney_exact(void **state)
 	const double lo5[] = { 1, 2, 3, 4, 5 }, hi5[] = { 6, 7, 8, 9, 10 };
 	NEAR(pb_mann_whitney_p(lo5, 5, hi5, 5), 2.0 / 252, 1e-15);
 	NEAR(pb_mann_whitney_p(lo5, 5, lo5, 5), 1, 0);
+
+	/* the one-sided tails: R's wilcox.test(x, y, alternative = "greater") p = 0.1272 (enumeration:
+	 * 0.1272061272061272), and the two-sided p is twice the smaller tail */
+	double pa, pb;
+	pb_mann_whitney_tails(x, 10, y, 5, &pa, &pb);
+	NEAR(pa, 0.1272061272061272, 1e-12);
+	assert_true(pb > 0.5);
+	pb_mann_whitney_tails(lo5, 5, hi5, 5, &pa, &pb);
+	NEAR(pb, 1.0 / 252, 1e-15); /* hi5 larger: the one extreme arrangement */
+	NEAR(pa, 1, 0);
+	/* with ties (normal approximation) the tails still make the two-sided p */
+	const double tx[] = { 1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30 };
+	const double ty[] = { 0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29 };
+	pb_mann_whitney_tails(tx, 9, ty, 9, &pa, &pb);
+	NEAR(2 * fmin(pa, pb), 0.13291945818531886, 1e-12);
+	assert_true(pa < pb); /* tx tends to be larger */
 }
 
 static void test_mann_whitney_normal(void **state)

@@ -118,6 +118,16 @@ static void pi_kernel(const struct pb_job *job, uint64_t begin, uint64_t end, st
 	const struct pi_state *st = job->state;
 	part->sum = pi_hits(st->seed, begin, end);
 	part->items = end - begin;
+#ifdef PB_TEST_SLOW_PI
+	/*
+	 * A test build only (make BUILD=build-slowpi CFLAGS=-DPB_TEST_SLOW_PI=20): the first
+	 * PB_TEST_SLOW_PI% of the range is counted a second time and thrown away, that much more work
+	 * with the same result, so that the regression gate has a real slowdown to catch
+	 * (scripts/gate-realrun.sh).  volatile: the compiler may not drop the unused count.
+	 */
+	volatile uint64_t extra = pi_hits(st->seed, begin, begin + (end - begin) * (PB_TEST_SLOW_PI) / 100);
+	(void)extra;
+#endif
 }
 
 static double pi_estimate(const struct pb_partial *t)

@@ -44,7 +44,8 @@ expect_rc "planted slowdown under --threshold 40: exit 0" 0
 run compare "$base" "$TMP/slow.csv" --format md
 expect_grep "--format md: a Markdown row in bold" '^\| `sumsq .*pool j=2.*\| \*\*slower\*\* \|$' "$OUT"
 run compare "$base" "$TMP/slow.csv" --format csv
-expect_grep "--format csv: the slower row" '^sumsq,1000000,op=x;k=2,pool,2,64,1,static,none,time,10,10,.*,slower$' "$OUT"
+expect_grep "--format csv: the slower row, then its Holm-adjusted p and the verdict before the guard" \
+	'^sumsq,1000000,op=x;k=2,pool,2,64,1,static,none,time,10,10,.*,slower,[0-9.e-]+,slower,0,$' "$OUT"
 expect_grep "--format csv: the geometric mean row" '^geomean,' "$OUT"
 
 # --metric speedup across two "machines": every time doubled on the other one
@@ -97,15 +98,32 @@ printf '#!/bin/sh\nFAKE_SLOW=sumsq-threads FAKE_SLOW_ONLY_MATRIX=1 exec "%s" "$@
 chmod +x "$TMP/slow-build" "$TMP/flaky-build"
 run ab "$fake" "$fake" --out "$TMP/ab-same" -q
 expect_rc "ab: a build against itself: exit 0" 0
-check "ab: rows gathered per build, reps renumbered 1..10" \
-	test "$(grep -c ',pi,100000,,serial,' "$TMP/ab-same/a/raw.csv")" -eq 10 -a \
-	"$(csv_col "$TMP/ab-same/b/raw.csv" rep | sort -n | tail -n 1)" -eq 10
+check "ab: rows gathered per build (5 rounds x 3), reps renumbered 1..15" \
+	test "$(grep -c ',pi,100000,,serial,' "$TMP/ab-same/a/raw.csv")" -eq 15 -a \
+	"$(csv_col "$TMP/ab-same/b/raw.csv" rep | sort -n | tail -n 1)" -eq 15
 run ab "$fake" "$TMP/slow-build" --out "$TMP/ab-slow" --confirm 2 -q
 expect_rc "ab: a slower build, confirmed twice: exit 1" 1
 expect_grep "ab: the confirmed case is named" "^regression confirmed: sumsq .*threads j=2" "$OUT"
 run ab "$fake" "$TMP/flaky-build" --out "$TMP/ab-flaky" --confirm 1 -q
 expect_rc "ab: a slowdown that does not reproduce: exit 0" 0
 expect_grep "ab: not confirmed" "^not confirmed: sumsq .*threads j=2" "$OUT"
+# a slowdown seen only in repetitions flagged disturbed (a noisy neighbour during the matrix): unsure, exit 3;
+# re-run by --confirm, where it does not reproduce: exit 0
+printf '#!/bin/sh\nFAKE_DISTURB=sumsq-threads exec "%s" "$@"\n' "$fake" >"$TMP/disturbed-build"
+chmod +x "$TMP/disturbed-build"
+run ab "$fake" "$TMP/disturbed-build" --out "$TMP/ab-disturbed" -q
+expect_rc "ab: a slowdown in disturbed repetitions only: unsure, exit 3" 3
+expect_grep "ab: the disturbed case is named unsure, with the reason" \
+	"^unsure: sumsq .*threads j=2.*looks slower \(\+[0-9.]+%\), but 15 of 15 NEW repetitions disturbed" "$OUT"
+expect_grep "ab: the gate line says unsure" "^# gate: unsure \(exit 3\)" "$OUT"
+run ab "$fake" "$TMP/disturbed-build" --out "$TMP/ab-disturbed-confirmed" --confirm 1 -q
+expect_rc "ab: the disturbed case re-run clean: not a regression, exit 0" 0
+expect_grep "ab: the re-run clears it" "^not confirmed: sumsq .*threads j=2" "$OUT"
+# builds that write raw.csv without the disturbance columns (before issue 10) still compare
+printf '#!/bin/sh\nFAKE_OLD=1 FAKE_SLOW=sumsq-threads exec "%s" "$@"\n' "$fake" >"$TMP/old-build"
+chmod +x "$TMP/old-build"
+run ab "$fake" "$TMP/old-build" --out "$TMP/ab-old" -q
+expect_rc "ab: an older build's raw.csv: the slowdown still caught, exit 1" 1
 expect_usage_error "ab: missing binary" "ab: cannot run '.*nope': No such file" ab "$fake" "$TMP/nope"
 expect_usage_error "ab: not executable" "ab: cannot run '.*base.csv': not an executable file" ab "$base" "$fake"
 expect_usage_error "ab: bad --rounds" "ab: bad value '0' for --rounds" ab "$fake" "$fake" --rounds 0

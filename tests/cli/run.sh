@@ -27,8 +27,8 @@ D="$TMP/r1"
 run run -w pi -v serial --quick -r 3 -o "$D"
 expect_rc "quick serial pi run exits 0" 0
 check "raw.csv exists" test -f "$D/raw.csv"
-check "raw.csv header is DESIGN.md's, then the check column" test "$(head -n 1 "$D/raw.csv")" = \
-	"run_id,workload,size,params,variant,workers,tasks,chunk,schedule,bind,rep,wall_s,setup_s,user_s,sys_s,max_rss_kb,result,verified,cpus,check"
+check "raw.csv header is DESIGN.md's, then the documented later columns" test "$(head -n 1 "$D/raw.csv")" = \
+	"run_id,workload,size,params,variant,workers,tasks,chunk,schedule,bind,rep,wall_s,setup_s,user_s,sys_s,max_rss_kb,result,verified,cpus,check,steal_s,others_s,nivcsw,disturbed"
 check "one row per measured repetition (warm-up excluded)" test "$(tail -n +2 "$D/raw.csv" | wc -l)" -eq 3
 check "every row verified" test "$(csv_col "$D/raw.csv" verified | sort -u)" = 1
 check "reps numbered 1..3" test "$(csv_col "$D/raw.csv" rep | tr '\n' ' ')" = "1 2 3 "
