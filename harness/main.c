@@ -1,6 +1,7 @@
 /* main.c: the parbench command line: one table of subcommands and a plain lookup (git.c style). */
 #include "buildinfo.h"
 #include "commands.h"
+#include "mech_plan.h"
 #include "run.h"
 #include "util.h"
 
@@ -21,6 +22,7 @@ static const char usage[] =
 	"  report DIR                summary.csv, plots and report.md for a results directory\n"
 	"  compare BASE NEW [opts]   regression verdicts between two runs (compare --help)\n"
 	"  ab OLD_BIN NEW_BIN [opts] interleaved A/B runs of two builds, then compare (ab --help)\n"
+	"  mech [options]            mechanism microbenchmarks: IPC channels, synchronisation, creation (mech --help)\n"
 	"  topo                      topology, binding support, available counters\n"
 	"  --help, --version\n"
 	"\n"
@@ -57,6 +59,7 @@ int pb_cmd_list(int argc, char **argv)
 		       ok ? pb_executors[i]->description : why);
 	}
 	printf("\nschedules (-s): static cyclic dynamic guided\n");
+	pb_mech_list(stdout);
 	return 0;
 }
 
@@ -66,6 +69,7 @@ static const struct {
 } commands[] = {
 	{ "list", pb_cmd_list },	 { "run", pb_cmd_run },	{ "report", pb_cmd_report },
 	{ "compare", pb_cmd_compare }, { "ab", pb_cmd_ab },	{ "topo", pb_cmd_topo },
+	{ "mech", pb_cmd_mech },
 };
 
 /* The command's exit status; 1 instead of 0 when stdout did not take all it was given (a full disk, /dev/full). */
