@@ -1,6 +1,7 @@
 /* report.c: `parbench report DIR`: summary.csv, plots and report.md for a results directory. */
 #include "commands.h"
 #include "report.h"
+#include "report_mech.h"
 #include "meta.h"
 #include "util.h"
 
@@ -536,6 +537,7 @@ static int write_report(const char *dir, const struct pb_raw *raw, const struct 
 		}
 		plots_for(f, set, rows[i].key.workload, NULL);
 	}
+	pb_mech_report(f, rows, n, set);
 	int overheads = 0;
 	for (size_t i = 0; i < set->n; i++)
 		overheads |= set->plots[i].made && strcmp(set->plots[i].section, "overheads") == 0;
@@ -669,7 +671,8 @@ int pb_cmd_report(int argc, char **argv)
 	if (pb_summary_write(path, rows, n, err, sizeof err) != 0)
 		goto fail;
 	snprintf(path, sizeof path, "%s/plots", dir);
-	if (pb_plots_prepare(path, rows, n, &set, err, sizeof err) != 0)
+	if (pb_plots_prepare(path, rows, n, &set, err, sizeof err) != 0 ||
+	    pb_mech_plots_prepare(path, rows, n, &set, err, sizeof err) != 0)
 		goto fail;
 	if (pb_find_scripts(scripts, sizeof scripts, err, sizeof err) != 0) {
 		pb_warn("report: plots skipped: %s", err);
