@@ -169,10 +169,12 @@ install: $(BUILD)/parbench
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined" WITH_OPENMP=$(WITH_OPENMP) test
 
-# TSan: the thread and OpenMP executors (libgomp is not TSan-instrumented, so OpenMP is off here).
+# TSan: the thread and OpenMP executors (libgomp is not TSan-instrumented, so OpenMP is off here), and
+# every mechanism with thread endpoints (test_mech).
 tsan:
-	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" WITH_OPENMP=no build-tsan/parbench build-tsan/tests/test_exec_threads
+	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" WITH_OPENMP=no build-tsan/parbench build-tsan/tests/test_exec_threads build-tsan/tests/test_mech
 	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/tests/test_exec_threads
+	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/tests/test_mech
 	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/parbench run --quick -v threads -j 1,2,4 -r 2 -o $$(mktemp -d)/tsan >/dev/null && echo "tsan: clean"
 
 # valgrind cannot decode AVX-512, which -march=native may emit: a portable build of its own.

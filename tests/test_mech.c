@@ -133,7 +133,7 @@ static void test_place_plan(void **state)
 	static struct pb_mech_topo topo;
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
 		struct pb_cpuset sets[8];
-		char got[256], err[256] = "";
+		char got[320], err[256] = "";
 		fake(&topo, t[i].pkgs, t[i].cores, t[i].pus, t[i].allowed);
 		int rc = pb_mech_place_plan(&topo, t[i].p, t[i].nep, t[i].group, sets, err, sizeof err);
 		if (rc == 0)
