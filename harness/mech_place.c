@@ -153,8 +153,8 @@ static int plan_other_core(const struct pb_mech_topo *t, int nep, int g, struct 
 static int plan_other_package(const struct pb_mech_topo *t, int nep, int g, struct pb_cpuset *sets, char *err,
 			      size_t len)
 {
-	static int pkgs[PB_MAX_CPUS], pus[PB_MAX_CPUS];
-	int npkg = distinct(t, t->package, pkgs);
+	static int pkgs[PB_MAX_CPUS], cores[PB_MAX_CPUS], in[PB_MAX_CPUS], pus[PB_MAX_CPUS];
+	int npkg = distinct(t, t->package, pkgs), ncores = distinct(t, t->core, cores);
 	if (npkg < g) {
 		char a[256];
 		allowed_str(t, a, sizeof a);
@@ -162,9 +162,15 @@ static int plan_other_package(const struct pb_mech_topo *t, int nep, int g, stru
 		return -1;
 	}
 	for (int e = 0; e < nep; e++) {
-		int grp = e / g, j = e % g;
-		int n = cpus_where(t, t->package, pkgs[(grp * g + j) % npkg], pus, PB_MAX_CPUS);
-		pb_cpuset_set(&sets[e], pus[grp % n]);
+		/* within its package, group k takes core k (round robin), its first allowed PU */
+		int grp = e / g, j = e % g, pkg = pkgs[(grp * g + j) % npkg], n = 0;
+		for (int c = 0; c < ncores; c++) {
+			cpus_where(t, t->core, cores[c], pus, 1);
+			if (t->package[pus[0]] == pkg)
+				in[n++] = cores[c];
+		}
+		cpus_where(t, t->core, in[grp % n], pus, 1);
+		pb_cpuset_set(&sets[e], pus[0]);
 	}
 	return 0;
 }
