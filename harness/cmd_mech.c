@@ -26,8 +26,9 @@
  * barrier) to the last one's end.  Without -n the batch is calibrated
  * EPCC-style: 1 operation, then growing (at most 64x a step) until a batch
  * of at least 16 operations lasts --min-time; the operation count is the power of two that did, and
- * the calibration batches count as warm-up.  Then --warmup batches more,
- * then --reps measured ones.  Every batch is verified, warm-ups too.
+ * the calibration batches count as warm-up.  Then --warmup batches more
+ * (which shrink a batch that now lasts over 16 times --min-time), then
+ * --reps measured ones.  Every batch is verified, warm-ups too.
  * Figure per operation = span / operations (summary.csv's per_op_s).
  */
 
@@ -382,9 +383,24 @@ static int measure(struct mech_runner *r, struct mech_case_run *cr, double *wall
 		cr->ops = cr->pc->ops;
 	else if ((rc = calibrate(r, cr, &said)) != 0)
 		return rc;
-	for (long w = 0; w < o->warmup; w++)
+	for (long w = 0, shrunk = 0; w < o->warmup; w++) {
 		if ((rc = batch(r, cr, cr->ops, &b, &said)) != 0)
 			return rc;
+		/*
+		 * A calibration that caught a lucky moment (two spinning endpoints that had
+		 * a CPU each, then had to share one) would make every repetition last
+		 * hundreds of times --min-time: the warm-up shrinks the batch back (a power of
+		 * two, at least 16) and warms up again, at most 4 times.
+		 */
+		if (!cr->pc->ops && shrunk < 4 && cr->ops > 16 && b.span_s > 16 * r->o->min_time_s) {
+			uint64_t ops = cr->ops;
+			while (ops > 16 && (double)ops / (double)cr->ops * b.span_s > 2 * r->o->min_time_s)
+				ops /= 2;
+			cr->ops = ops;
+			shrunk++;
+			w--;
+		}
+	}
 	for (long i = 0; i < o->reps; i++) {
 		rc = batch(r, cr, cr->ops, &b, &said);
 		if (rc < 0)
