@@ -3,9 +3,11 @@
 # (REPORT.md, "Mechanisms"): the pipe round trip against `perf bench sched pipe` (Debian's
 # linux-perf), and fork+exit+wait against a plain C loop (scripts/anchor-fork.c, compiled here),
 # each with both endpoints free and with both on one CPU (taskset -c 0). Targets: within 10%.
-# Optional side-by-side tools that stay outside the repository: LMBENCH=DIR (lmbench's bin/ARCH
-# with lat_pipe, lat_unix, lat_proc built from its public source), IPCBENCH=DIR (ipc-bench's build
-# directory with pipe/pipe, domain/domain, shm/shm).
+# Optional, a tool that stays outside the repository: LMBENCH=DIR, lmbench's binary directory with
+# lat_pipe and lat_proc built from its public source (1-byte pipe ping-pong, fork+exit).
+# Then, with CLAIMS=DIR, the runs REPORT.md's claims come from (Pipe / Queue / shared memory /
+# Manager; the cost of a lock; fork / spawn / forkserver), each a results directory with its
+# report.md under DIR.
 # usage: scripts/mech-anchors.sh [PARBENCH] [ROUNDS]    exit 1 if a target is missed, 2 if it cannot run
 set -u
 PB=${1:-build/parbench}
@@ -70,4 +72,23 @@ for pair in "pipe-pb-free pipe-perf-free" "pipe-pb-cpu0 pipe-perf-cpu0" "fork-pb
 		"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", a / b }')" "$([ "$ok" = 1 ] && echo PASS || echo MISS)"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs; $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+
+if [ -n "${CLAIMS:-}" ]; then
+	claim() { # claim NAME ARGS...: one results directory of the claims, and its report
+		echo "mech-anchors: $PB mech $*" >&2
+		"$PB" mech -q -r 11 "$@" >/dev/null || status=1
+	}
+	mkdir -p "$CLAIMS"
+	# Pipe against Queue-like against shared memory against Manager, free and on one CPU
+	claim -m pipe,queue,shm,manager --bytes 64,4K,64K,1M -o "$CLAIMS/ipc"
+	claim -m pipe,queue,shm,manager --bytes 64,4K,64K,1M --wait block --placement same-cpu --append -o "$CLAIMS/ipc"
+	# the cost of a lock: uncontended and contended, against atomics and the reference loop
+	claim -m mutex,spinlock,sem,atomic -p stride=0 -p stride=8 -p stride=128 -j 1,2 -o "$CLAIMS/sync"
+	# fork against spawn against forkserver, small and holding 64 MiB
+	claim -m fork,fork-exec,vfork-exec,posix-spawn,forkserver -p rss=0 -p rss=64M -o "$CLAIMS/spawn"
+	claim -m fork-exec,posix-spawn -p prog=true -p rss=0 --append -o "$CLAIMS/spawn"
+	for d in ipc sync spawn; do
+		"$PB" report -q "$CLAIMS/$d" >/dev/null && echo "mech-anchors: $CLAIMS/$d/report.md" >&2
+	done
+fi
 exit $status

@@ -37,7 +37,7 @@ struct sync_shared {
 	sem_t sem;
 	pthread_barrier_t barrier;
 	struct barrier_gen sense __attribute__((aligned(128)));
-	unsigned char slots[]; /* per contender: barrier arrivals, atomic counters, condition pairs */
+	unsigned char slots[] __attribute__((aligned(128))); /* per contender: arrivals, counters, condition pairs */
 };
 
 #define SLOT 128 /* bytes between two contenders' slots: two cache lines, no false sharing */
