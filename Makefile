@@ -93,6 +93,9 @@ SRCS := $(filter-out $(OPTIONAL_SRCS),$(ALL_SRCS)) $(FEATURE_SRCS)
 OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/harness/main.o,$(OBJS))
 
+CREATOR := $(BUILD)/parbench-creator
+CREATOR_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,harness/helpers/parbench-creator.c workloads/mech_spawn.c workloads/mech_util.c)
+
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
@@ -102,11 +105,17 @@ BUILDINFO := $(BUILD)/gen/buildinfo.h
 
 .PHONY: all test test-run test-minimal unit-tests bench bench-full report perf-check deps clean install asan tsan valgrind FORCE
 
-all: $(BUILD)/parbench
+all: $(BUILD)/parbench $(CREATOR)
 
 $(BUILD)/parbench: $(OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(FINAL_CFLAGS) -o $@ $(OBJS) $(FINAL_LDFLAGS) $(LIBS)
+
+# parbench mech's lean creator (workloads/mech_spawn.c): linked with libc alone, so that the
+# processes it forks have the mappings of a plain C loop, not parbench's libraries.
+$(CREATOR): $(CREATOR_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(FINAL_CFLAGS) -o $@ $(CREATOR_OBJS) -pthread $(LDFLAGS)
 
 $(BUILD)/obj/harness/exec_openmp.o: FINAL_CFLAGS += -fopenmp
 
@@ -140,7 +149,7 @@ unit-tests: $(TEST_BINS)
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-run
 
-test-run: $(BUILD)/parbench $(TEST_BINS)
+test-run: $(BUILD)/parbench $(CREATOR) $(TEST_BINS)
 	$(Q)PARBENCH=$(abspath $(BUILD)/parbench) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(TEST_BINS)
 
 # The whole test suite on a build without PAPI, hwloc and OpenMP (build-min/).
@@ -160,9 +169,10 @@ report: $(BUILD)/parbench
 perf-check: $(BUILD)/parbench
 	$(Q)sh scripts/perf-check.sh
 
-install: $(BUILD)/parbench
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/parbench
+install: $(BUILD)/parbench $(CREATOR)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/parbench $(DESTDIR)$(PREFIX)/libexec/parbench
 	install -m 755 $(BUILD)/parbench $(DESTDIR)$(PREFIX)/bin/parbench
+	install -m 755 $(CREATOR) $(DESTDIR)$(PREFIX)/libexec/parbench/parbench-creator
 	install -m 644 scripts/*.gp $(DESTDIR)$(PREFIX)/share/parbench/ 2>/dev/null || true
 
 # Sanitizer builds in their own directories, running the whole test suite.
@@ -172,7 +182,7 @@ asan:
 # TSan: the thread and OpenMP executors (libgomp is not TSan-instrumented, so OpenMP is off here), and
 # every mechanism with thread endpoints (test_mech).
 tsan:
-	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" WITH_OPENMP=no build-tsan/parbench build-tsan/tests/test_exec_threads build-tsan/tests/test_mech
+	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" WITH_OPENMP=no build-tsan/parbench build-tsan/parbench-creator build-tsan/tests/test_exec_threads build-tsan/tests/test_mech
 	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/tests/test_exec_threads
 	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/tests/test_mech
 	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/parbench run --quick -v threads -j 1,2,4 -r 2 -o $$(mktemp -d)/tsan >/dev/null && echo "tsan: clean"
@@ -187,4 +197,4 @@ clean:
 
 FORCE:
 
--include $(OBJS:.o=.d) $(TEST_BINS:=.d)
+-include $(OBJS:.o=.d) $(TEST_BINS:=.d) $(BUILD)/obj/harness/helpers/parbench-creator.d

@@ -158,13 +158,14 @@ static void ep_batch(struct pb_team *t, int ep)
 	s->t0 = pb_now();
 	pb_mech_seen(&s->out);
 	t->c.m->run(&x, ep, ops, &s->out);
-	pb_mech_seen(&s->out);
+	if (!s->out.proxy)
+		pb_mech_seen(&s->out);
 	s->t1 = pb_now();
 	pb_ctr_stop(&cs, &acc);
 	cpu_now(t->processes, &u1, &s1, &rss);
-	s->user_s = u1 - u0;
-	s->sys_s = s1 - s0;
-	s->max_rss_kb = rss;
+	s->user_s = u1 - u0 + s->out.proxy_user_s;
+	s->sys_s = s1 - s0 + s->out.proxy_sys_s;
+	s->max_rss_kb = rss > s->out.proxy_rss_kb ? rss : s->out.proxy_rss_kb;
 	s->ctr = acc;
 	if (s->out.failed)
 		__atomic_fetch_add(&ctl->failed, 1, __ATOMIC_SEQ_CST);

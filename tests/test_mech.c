@@ -266,7 +266,7 @@ static void test_plan_keys(void **state)
 	pb_mech_plan_free(&p);
 	assert_int_equal(plan("-m fork-exec -p rss=64M", &n, &p), 0);
 	pb_mech_plan_key(&p, 0, &k);
-	assert_string_equal(k.params, "mech=fork-exec;wait=block;placement=free;rss=64M;prog=tiny");
+	assert_string_equal(k.params, "mech=fork-exec;wait=block;placement=free;rss=64M;prog=tiny;creator=lean");
 	assert_int_equal(k.size, 0); /* calibrated when it runs */
 	pb_mech_plan_free(&p);
 }
@@ -439,6 +439,15 @@ static void test_dead_endpoint(void **state)
 int main(void)
 {
 	pb_proc_install_signals(); /* as parbench does: a write to a dead peer is EPIPE, not death */
+	/* the lean creator is built beside parbench, one directory above this test */
+	char exe[4000], creator[4100];
+	ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (l > 0 && !getenv("PARBENCH_CREATOR")) {
+		exe[l] = '\0';
+		*strrchr(exe, '/') = '\0';
+		snprintf(creator, sizeof creator, "%s/../parbench-creator", exe);
+		setenv("PARBENCH_CREATOR", creator, 1);
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_patterns),       cmocka_unit_test(test_parse_bytes),
 		cmocka_unit_test(test_place_plan),     cmocka_unit_test(test_place_seen),

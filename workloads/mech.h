@@ -98,6 +98,11 @@ struct pb_mech_out {
 	uint64_t cpus[PB_MECH_CPU_WORDS]; /* CPUs the endpoint was seen on */
 	char why[160];       /* the first failure, in words ("message 17: byte 3 is 0x41, expected 0x40") */
 	int failed;          /* 1: the channel itself failed (EOF, EPIPE, a system call): the batch stopped */
+	/* 1: a helper process of the endpoint did the work (spawn's lean creator): cpus are its CPUs,
+	   and its CPU time and peak RSS below count as the endpoint's */
+	int proxy;
+	double proxy_user_s, proxy_sys_s;
+	long proxy_rss_kb;
 };
 
 /* A running case: what every hook of the mechanism gets. */
@@ -167,10 +172,10 @@ int pb_wait_parse(const char *s, enum pb_wait *out);
 int pb_mode_parse(const char *s, enum pb_mode *out);
 int pb_place_parse(const char *s, enum pb_place *out);
 
+/* ---- helpers the mechanisms share (mech_util.c) ---- */
+
 /* The value of a mechanism parameter in c (defaults are filled in), or NULL. */
 const char *pb_mech_param(const struct pb_mech_case *c, const char *key);
-
-/* ---- helpers the mechanisms share (mech_util.c) ---- */
 
 /* CLOCK_MONOTONIC in nanoseconds. */
 uint64_t pb_mech_now_ns(void);
@@ -231,6 +236,13 @@ int pb_futex_wake(uint32_t *addr, int n);
  */
 uint32_t pb_word_wait(uint32_t *word, uint32_t val, uint32_t *sleepers, enum pb_wait wait);
 void pb_word_wake(uint32_t *word, uint32_t *sleepers);
+
+/*
+ * parbench-creator's main (harness/helpers/parbench-creator.c): the lean
+ * creator of mech_spawn.c, a small program of its own so that what it forks
+ * has the address space of a plain C loop, not parbench's.
+ */
+int pb_spawn_creator_main(int argc, char **argv);
 
 /* ---- the family tables ---- */
 extern const struct pb_mech *const pb_mechs_ipc[];

@@ -98,11 +98,3 @@ PARSE(pb_wait_parse, enum pb_wait, wait_names, PB_NWAITS)
 PARSE(pb_mode_parse, enum pb_mode, mode_names, PB_NMODES)
 PARSE(pb_place_parse, enum pb_place, place_names, PB_NPLACES)
 #undef PARSE
-
-const char *pb_mech_param(const struct pb_mech_case *c, const char *key)
-{
-	for (int i = 0; i < c->nparams; i++)
-		if (strcmp(c->params[i].key, key) == 0)
-			return c->params[i].val;
-	return NULL;
-}

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +30,18 @@ extern char **environ;
  * (before it takes its RSS), then for each operation writes the number
  * and reads back the exit status of the child the server forked and
  * reaped.  One request is outstanding at a time: no deadlock.
+ *
+ * The lean creator (creator=lean, the default for process mechanisms): fork
+ * costs about a microsecond per mapping of the parent, and parbench maps
+ * some 180 (its libraries and hwloc's plugins) where a plain C loop maps 23.
+ * So the endpoint process posix_spawns parbench-creator, a small program
+ * of its own linked with nothing but libc, and the creating happens there:
+ * for each batch the endpoint writes {ops, batch} to its stdin and reads
+ * back the batch's struct pb_mech_out, with the creator's CPUs, CPU time
+ * and peak RSS (out->proxy).  One request is outstanding at a time, and
+ * the creator dies with the endpoint (PR_SET_PDEATHSIG).  creator=parbench
+ * creates from the endpoint itself, a fork of parbench, to show what
+ * parbench's own mappings cost.
  */
 
 struct creator {
@@ -36,7 +49,29 @@ struct creator {
 	size_t rss_len;
 	int req, rep;       /* fork server: the creator's ends of its pipes (-1: none) */
 	pid_t server;
+	pid_t helper;       /* the lean creator (parbench-creator), 0: none */
+	int hreq, hrep;     /* its stdin and stdout, from the endpoint's side (-1: none) */
 };
+
+#define NO_CREATOR ((struct creator){ NULL, 0, -1, -1, 0, 0, -1, -1 })
+
+/* One operation loop: the work of a batch, in whichever process creates. */
+typedef void (*op_fn)(struct pb_mech_ctx *x, int ep, uint64_t ops, struct pb_mech_out *out);
+
+struct spawn_mech {
+	struct pb_mech m; /* first: the registry's pointer is this struct's */
+	op_fn op;
+	int exec;         /* its children exec prog */
+	int server;       /* through a fork server */
+};
+
+static const struct spawn_mech *sm_of(const struct pb_mech *m)
+{
+	return (const struct spawn_mech *)m;
+}
+
+/* 1 in parbench-creator itself: it creates, it does not delegate again. */
+static int in_helper;
 
 struct spawn {
 	int tiny_fd;        /* memfd holding the tiny program, or -1 */
@@ -103,7 +138,10 @@ static int tiny_program(struct spawn *s, char *err, size_t len)
 	return 0;
 }
 
-static int needs_exec(const struct pb_mech *m);
+static int needs_exec(const struct pb_mech *m)
+{
+	return sm_of(m)->exec;
+}
 
 /* What prog= names: tiny, true (/bin/true: a real, dynamically linked program), or a path. */
 static int choose_program(struct spawn *s, const struct pb_mech_case *c, char *err, size_t len)
@@ -342,11 +380,159 @@ static void forkserver_run(struct pb_mech_ctx *x, int ep, uint64_t ops, struct p
 	}
 }
 
+/* ---- the lean creator ---- */
+
+/* Whether case c creates through parbench-creator. */
+static int lean(const struct pb_mech_case *c)
+{
+	const char *who = pb_mech_param(c, "creator");
+	return !in_helper && c->kind == PB_EP_PROCESS && who && strcmp(who, "lean") == 0;
+}
+
+/* parbench-creator: $PARBENCH_CREATOR, or beside parbench, or in ../libexec/parbench; 0 or -1. */
+static int find_creator(char *path, size_t len)
+{
+	const char *env = getenv("PARBENCH_CREATOR");
+	if (env && *env) {
+		snprintf(path, len, "%s", env);
+		return access(path, X_OK);
+	}
+	char exe[4096];
+	ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (l <= 0)
+		return -1;
+	exe[l] = '\0';
+	char *slash = strrchr(exe, '/');
+	if (slash)
+		*slash = '\0';
+	static const char *const rel[] = { "parbench-creator", "../libexec/parbench/parbench-creator" };
+	for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+		snprintf(path, len, "%.4000s/%s", exe, rel[i]);
+		if (access(path, X_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+struct helper_req {
+	uint64_t ops, batch;
+};
+
+struct helper_rep {
+	int32_t rc;       /* the ready answer: 0, or -1 with err */
+	char err[256];
+	struct pb_mech_out out;
+};
+
+static int io_full(int fd, void *buf, size_t len, int writing)
+{
+	unsigned char *p = buf;
+	while (len) {
+		ssize_t n = writing ? write(fd, p, len) : read(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int start_helper(struct creator *c, const struct pb_mech_case *mc, char *err, size_t len)
+{
+	char path[4200], ppid[32];
+	int a[2], b[2];
+	if (find_creator(path, sizeof path) != 0) {
+		snprintf(err, len, "creator=lean: parbench-creator is not beside parbench (build it with make, or give -p creator=parbench)");
+		return -1;
+	}
+	if (pipe2(a, O_CLOEXEC) != 0 || pipe2(b, O_CLOEXEC) != 0) {
+		snprintf(err, len, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	const char *rss = pb_mech_param(mc, "rss"), *prog = pb_mech_param(mc, "prog");
+	snprintf(ppid, sizeof ppid, "%ld", (long)getpid());
+	char *argv[] = { "parbench-creator", (char *)mc->m->name, (char *)(rss ? rss : "0"), (char *)(prog ? prog : "-"),
+			 ppid, NULL };
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, a[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, b[1], 1);
+	int rc = posix_spawn(&c->helper, path, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(a[0]);
+	close(b[1]);
+	c->hreq = a[1];
+	c->hrep = b[0];
+	if (rc) {
+		c->helper = 0;
+		snprintf(err, len, "cannot start '%s': %s", path, strerror(rc));
+		return -1;
+	}
+	struct helper_rep rep;
+	if (io_full(c->hrep, &rep, sizeof rep, 0) != 0) {
+		snprintf(err, len, "'%s' ended before it was ready", path);
+		return -1;
+	}
+	if (rep.rc) {
+		snprintf(err, len, "parbench-creator: %s", rep.err);
+		return -1;
+	}
+	return 0;
+}
+
+/* One batch, done by the lean creator: its facts come back in *out. */
+static void helper_batch(struct pb_mech_ctx *x, struct creator *c, uint64_t ops, struct pb_mech_out *out)
+{
+	struct helper_req q = { ops, x->batch };
+	static struct helper_rep rep; /* large-ish, and one per endpoint process */
+	if (io_full(c->hreq, &q, sizeof q, 1) != 0 || io_full(c->hrep, &rep, sizeof rep, 0) != 0) {
+		pb_mech_fail(out, 1, "the creator (pid %ld) is gone", (long)c->helper);
+		return;
+	}
+	*out = rep.out;
+}
+
+static double tv_s(struct timeval tv)
+{
+	return (double)tv.tv_sec + (double)tv.tv_usec * 1e-6;
+}
+
+/* parbench-creator: the creator side of the protocol above. */
+static int creator_loop(struct pb_mech_ctx *x, const struct spawn_mech *sm)
+{
+	static struct helper_rep rep;
+	struct helper_req q;
+	while (io_full(0, &q, sizeof q, 0) == 0) {
+		struct rusage s0, c0, s1, c1;
+		memset(&rep, 0, sizeof rep);
+		x->batch = q.batch;
+		getrusage(RUSAGE_SELF, &s0);
+		getrusage(RUSAGE_CHILDREN, &c0);
+		pb_mech_seen(&rep.out);
+		sm->op(x, 0, q.ops, &rep.out);
+		pb_mech_seen(&rep.out);
+		getrusage(RUSAGE_SELF, &s1);
+		getrusage(RUSAGE_CHILDREN, &c1);
+		rep.out.proxy = 1;
+		rep.out.proxy_user_s = tv_s(s1.ru_utime) - tv_s(s0.ru_utime) + tv_s(c1.ru_utime) - tv_s(c0.ru_utime);
+		rep.out.proxy_sys_s = tv_s(s1.ru_stime) - tv_s(s0.ru_stime) + tv_s(c1.ru_stime) - tv_s(c0.ru_stime);
+		rep.out.proxy_rss_kb = s1.ru_maxrss > c1.ru_maxrss ? s1.ru_maxrss : c1.ru_maxrss;
+		if (io_full(1, &rep, sizeof rep, 1) != 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* ---- the hooks ---- */
 
-static int needs_exec(const struct pb_mech *m)
+static void spawn_run(struct pb_mech_ctx *x, int ep, uint64_t ops, struct pb_mech_out *out)
 {
-	return m->run == fork_exec_run || m->run == vfork_exec_run || m->run == posix_spawn_run;
+	if (lean(x->c))
+		helper_batch(x, &((struct spawn *)x->priv)->ep[ep], ops, out);
+	else
+		sm_of(x->c->m)->op(x, ep, ops, out);
 }
 
 /* The case's rss= in bytes (0 without the parameter). */
@@ -359,15 +545,9 @@ static size_t rss_of(const struct pb_mech_case *c)
 	return (size_t)v;
 }
 
-static int spawn_check(const struct pb_mech_case *c, char *err, size_t len)
+/* The program must run here: try it once. */
+static int try_program(const struct pb_mech_case *c, char *err, size_t len)
 {
-	uint64_t v;
-	const char *s = pb_mech_param(c, "rss");
-	if (s && (pb_mech_parse_bytes(s, &v) != 0 || v > (UINT64_C(1) << 40))) {
-		snprintf(err, len, "rss '%s' is not a size up to 1T (64M, 1G, 2^26)", s);
-		return -1;
-	}
-	/* the program must run here: try it once */
 	struct spawn *sp = calloc(1, sizeof *sp);
 	int rc = sp ? choose_program(sp, c, err, len) : -1;
 	if (rc == 0 && needs_exec(c->m)) {
@@ -387,6 +567,22 @@ static int spawn_check(const struct pb_mech_case *c, char *err, size_t len)
 	return rc;
 }
 
+static int spawn_check(const struct pb_mech_case *c, char *err, size_t len)
+{
+	uint64_t v;
+	char path[4200];
+	const char *s = pb_mech_param(c, "rss");
+	if (s && (pb_mech_parse_bytes(s, &v) != 0 || v > (UINT64_C(1) << 40))) {
+		snprintf(err, len, "rss '%s' is not a size up to 1T (64M, 1G, 2^26)", s);
+		return -1;
+	}
+	if (lean(c) && find_creator(path, sizeof path) != 0) {
+		snprintf(err, len, "creator=lean: parbench-creator is not beside parbench (build it with make, or give -p creator=parbench)");
+		return -1;
+	}
+	return try_program(c, err, len);
+}
+
 static int spawn_setup(struct pb_mech_ctx *x, char *err, size_t len)
 {
 	struct spawn *s = calloc(1, sizeof *s + (size_t)x->c->nep * sizeof s->ep[0]);
@@ -395,8 +591,10 @@ static int spawn_setup(struct pb_mech_ctx *x, char *err, size_t len)
 		return -1;
 	}
 	for (int e = 0; e < x->c->nep; e++)
-		s->ep[e] = (struct creator){ NULL, 0, -1, -1, 0 };
-	if (choose_program(s, x->c, err, len) != 0) {
+		s->ep[e] = NO_CREATOR;
+	s->tiny_fd = -1;
+	/* a lean creator makes its own program: it is the one that execs */
+	if (!lean(x->c) && choose_program(s, x->c, err, len) != 0) {
 		if (s->tiny_fd >= 0)
 			close(s->tiny_fd);
 		free(s);
@@ -409,7 +607,9 @@ static int spawn_setup(struct pb_mech_ctx *x, char *err, size_t len)
 static int spawn_attach(struct pb_mech_ctx *x, int ep, char *err, size_t len)
 {
 	struct creator *c = &((struct spawn *)x->priv)->ep[ep];
-	if (x->c->m->run == forkserver_run && start_server(c, err, len) != 0)
+	if (lean(x->c))
+		return start_helper(c, x->c, err, len);
+	if (sm_of(x->c->m)->server && start_server(c, err, len) != 0)
 		return -1;
 	c->rss_len = rss_of(x->c);
 	if (!c->rss_len)
@@ -428,16 +628,18 @@ static int spawn_attach(struct pb_mech_ctx *x, int ep, char *err, size_t len)
 static void spawn_detach(struct pb_mech_ctx *x, int ep)
 {
 	struct creator *c = &((struct spawn *)x->priv)->ep[ep];
-	if (c->req >= 0)
-		close(c->req);
-	if (c->rep >= 0)
-		close(c->rep);
-	if (c->server > 0)
-		while (waitpid(c->server, NULL, 0) < 0 && errno == EINTR)
-			;
+	int fds[] = { c->req, c->rep, c->hreq, c->hrep };
+	for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+		if (fds[i] >= 0)
+			close(fds[i]); /* a server or creator sees EOF and ends */
+	pid_t kids[] = { c->server, c->helper };
+	for (size_t i = 0; i < 2; i++)
+		if (kids[i] > 0)
+			while (waitpid(kids[i], NULL, 0) < 0 && errno == EINTR)
+				;
 	if (c->rss)
 		munmap(c->rss, c->rss_len);
-	*c = (struct creator){ NULL, 0, -1, -1, 0 };
+	*c = NO_CREATOR;
 }
 
 static void spawn_teardown(struct pb_mech_ctx *x)
@@ -451,38 +653,87 @@ static void spawn_teardown(struct pb_mech_ctx *x)
 
 /* ---- the descriptors ---- */
 
+#define CREATOR_PARAM                                                                                    \
+	{ "creator", "lean", "lean|parbench",                                                             \
+	  "who creates: lean, parbench-creator (a program of its own, the mappings of a plain C loop), or " \
+	  "parbench, a fork of parbench (its libraries and heap)" }
+
 static const struct pb_param_def fork_params[] = {
 	{ "rss", "0,64M", NULL, "resident memory the creator holds while it creates (64M, 1G)" },
+	CREATOR_PARAM,
 	{ NULL, NULL, NULL, NULL },
 };
 
 static const struct pb_param_def exec_params[] = {
 	{ "rss", "0,64M", NULL, "resident memory the creator holds while it creates (64M, 1G)" },
 	{ "prog", "tiny", NULL, "what the child runs: tiny (exit(argc), from memory), true (/bin/true) or a path" },
+	CREATOR_PARAM,
 	{ NULL, NULL, NULL, NULL },
 };
 
 #define PLACES (PB_BIT(PB_PLACE_FREE) | PB_BIT(PB_PLACE_SAME_CPU))
 
-#define SPAWN(nm, desc, kind, params_, run_)                                                                     \
-	{ .family = "spawn", .name = nm, .description = desc, .kinds = PB_BIT(kind), .default_kinds = PB_BIT(kind), \
-	  .waits = PB_BIT(PB_WAIT_BLOCK), .default_waits = PB_BIT(PB_WAIT_BLOCK), .modes = 0, .places = PLACES,     \
-	  .sized = 0, .group_size = 1, .place_group = 1, .max_groups = 64, .default_groups = 1, .params = params_, \
-	  .check = spawn_check, .setup = spawn_setup, .attach = spawn_attach, .run = run_,                        \
-	  .detach = spawn_detach, .teardown = spawn_teardown }
+#define SPAWN(nm, desc, kind, params_, op_, exec_, server_)                                                     \
+	{ { .family = "spawn", .name = nm, .description = desc, .kinds = PB_BIT(kind), .default_kinds = PB_BIT(kind), \
+	    .waits = PB_BIT(PB_WAIT_BLOCK), .default_waits = PB_BIT(PB_WAIT_BLOCK), .modes = 0, .places = PLACES,     \
+	    .sized = 0, .group_size = 1, .place_group = 1, .max_groups = 64, .default_groups = 1, .params = params_, \
+	    .check = spawn_check, .setup = spawn_setup, .attach = spawn_attach, .run = spawn_run,                    \
+	    .detach = spawn_detach, .teardown = spawn_teardown },                                                   \
+	  op_, exec_, server_ }
 
-static const struct pb_mech spawn_mechs[] = {
+static const struct spawn_mech spawn_mechs[] = {
 	SPAWN("fork", "fork, the child exits at once, waitpid (the tutorials' fork start method)", PB_EP_PROCESS,
-	      fork_params, fork_run),
-	SPAWN("vfork-exec", "vfork, exec a program, waitpid", PB_EP_PROCESS, exec_params, vfork_exec_run),
-	SPAWN("posix-spawn", "posix_spawn of a program, waitpid", PB_EP_PROCESS, exec_params, posix_spawn_run),
+	      fork_params, fork_run, 0, 0),
+	SPAWN("vfork-exec", "vfork, exec a program, waitpid", PB_EP_PROCESS, exec_params, vfork_exec_run, 1, 0),
+	SPAWN("posix-spawn", "posix_spawn of a program, waitpid", PB_EP_PROCESS, exec_params, posix_spawn_run, 1, 0),
 	SPAWN("fork-exec", "fork, exec a program, waitpid (the tutorials' spawn start method)", PB_EP_PROCESS,
-	      exec_params, fork_exec_run),
-	SPAWN("thread", "pthread_create and pthread_join", PB_EP_THREAD, NULL, thread_run),
+	      exec_params, fork_exec_run, 1, 0),
+	SPAWN("thread", "pthread_create and pthread_join", PB_EP_THREAD, NULL, thread_run, 0, 0),
 	SPAWN("forkserver", "a server forked early forks each child on request (the forkserver start method)",
-	      PB_EP_PROCESS, fork_params, forkserver_run),
+	      PB_EP_PROCESS, fork_params, forkserver_run, 0, 1),
 };
 
 const struct pb_mech *const pb_mechs_spawn[] = {
-	&spawn_mechs[0], &spawn_mechs[1], &spawn_mechs[2], &spawn_mechs[3], &spawn_mechs[4], &spawn_mechs[5], NULL,
+	&spawn_mechs[0].m, &spawn_mechs[1].m, &spawn_mechs[2].m, &spawn_mechs[3].m, &spawn_mechs[4].m,
+	&spawn_mechs[5].m, NULL,
 };
+
+/* ---- parbench-creator ---- */
+
+int pb_spawn_creator_main(int argc, char **argv)
+{
+	static struct helper_rep rep;
+	if (argc != 5) {
+		fprintf(stderr, "parbench-creator: started by parbench mech, not by hand\n");
+		return 2;
+	}
+	/* it dies with the endpoint that started it, so no orphan outlives a killed run */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != (pid_t)atol(argv[4]))
+		return 1;
+	in_helper = 1;
+	const struct spawn_mech *sm = NULL;
+	for (size_t i = 0; i < sizeof spawn_mechs / sizeof spawn_mechs[0]; i++)
+		if (strcmp(spawn_mechs[i].m.name, argv[1]) == 0 && (spawn_mechs[i].m.kinds & PB_BIT(PB_EP_PROCESS)))
+			sm = &spawn_mechs[i];
+	struct pb_mech_case c = { .m = sm ? &sm->m : NULL, .kind = PB_EP_PROCESS, .wait = PB_WAIT_BLOCK, .groups = 1, .nep = 1 };
+	struct pb_mech_ctx x = { .c = &c, .owner_pid = (long)getpid(), .tmpdir = "/tmp" };
+	const char *keys[] = { "rss", "prog" }, *vals[] = { argv[2], argv[3] };
+	for (int k = 0; k < 2; k++)
+		if (strcmp(vals[k], "-") != 0) {
+			snprintf(c.params[c.nparams].key, sizeof c.params[0].key, "%s", keys[k]);
+			snprintf(c.params[c.nparams].val, sizeof c.params[0].val, "%s", vals[k]);
+			c.nparams++;
+		}
+	if (!sm)
+		snprintf(rep.err, sizeof rep.err, "no process mechanism '%s'", argv[1]);
+	rep.rc = !sm || spawn_setup(&x, rep.err, sizeof rep.err) != 0 ? -1 : 0;
+	if (rep.rc == 0 && spawn_attach(&x, 0, rep.err, sizeof rep.err) != 0)
+		rep.rc = -1;
+	if (io_full(1, &rep, sizeof rep, 1) != 0 || rep.rc)
+		return 1;
+	int rc = creator_loop(&x, sm);
+	spawn_detach(&x, 0);
+	spawn_teardown(&x);
+	return rc;
+}

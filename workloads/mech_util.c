@@ -215,3 +215,11 @@ int pb_mech_parse_bytes(const char *s, uint64_t *out)
 	*out = (uint64_t)v << shift;
 	return 0;
 }
+
+const char *pb_mech_param(const struct pb_mech_case *c, const char *key)
+{
+	for (int i = 0; i < c->nparams; i++)
+		if (strcmp(c->params[i].key, key) == 0)
+			return c->params[i].val;
+	return NULL;
+}

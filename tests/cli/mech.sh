@@ -82,7 +82,7 @@ check "small: rows verified, with params, placement seen and a CPU list per endp
 expect_grep "small: pipe latency at 64 B" '^[^,]*,ipc,[0-9]+,mech=pipe;mode=lat;bytes=64;wait=block;placement=free,process,1,2,' "$D/raw.csv"
 expect_grep "small: shm spins by default as well as blocks" 'mech=shm;mode=lat;bytes=64;wait=spin;' "$D/raw.csv"
 expect_grep "small: sync contenders from 1" ',sync,[0-9]+,mech=mutex;wait=block;placement=free,thread,1,1,' "$D/raw.csv"
-expect_grep "small: fork with a resident size" 'mech=fork;wait=block;placement=free;rss=64M,process,1,1,' "$D/raw.csv"
+expect_grep "small: fork with a resident size" 'mech=fork;wait=block;placement=free;rss=64M;creator=lean,process,1,1,' "$D/raw.csv"
 expect_grep "small: counters.csv has the cases" ',ipc,[0-9]+,mech=pipe;' "$D/counters.csv"
 check "small: summary.csv has per-operation figures for every case" python3 - "$D/summary.csv" <<'EOF'
 import csv, sys
@@ -277,3 +277,34 @@ nothing "--timeout: nothing left"
 run mech -m sem-named -j 2 -n 1000 -r 1 -q -o "$TMP/semnamed"
 expect_rc "named semaphores run" 0
 nothing "named semaphores: the name is gone"
+
+# ---- the lean creator: its own small program, which dies with its endpoint ----
+run mech -m fork -p rss=0 -p creator=lean -p creator=parbench -n 64 -r 2 -q -o "$TMP/creator"
+expect_rc "fork from the lean creator and from parbench" 0
+expect_grep "creator=lean recorded" 'rss=0;creator=lean,process' "$TMP/creator/raw.csv"
+expect_grep "creator=parbench recorded" 'rss=0;creator=parbench,process' "$TMP/creator/raw.csv"
+PARBENCH_CREATOR=/nonexistent/parbench-creator run mech -m fork -n 8 -o "$TMP/nocreator"
+expect_rc "a missing lean creator is bad input" 2
+expect_grep "a missing lean creator says what to do" 'creator=lean: parbench-creator is not beside parbench' "$ERR"
+"$PARBENCH" mech -m forkserver -p rss=0 -n 2000000000 -r 1 --warmup 0 -q -o "$TMP/kill-creator" >"$OUT" 2>"$ERR" &
+PB=$!
+echo "$PB" >>"$PIDS"
+# the endpoint: the child of parbench whose own child is parbench-creator (not the start-up probe)
+ep=""
+for i in $(seq 1 200); do
+	for c in $(children "$PB"); do
+		for g in $(children "$c"); do
+			[ "$(ps -o comm= -p "$g" 2>/dev/null)" = parbench-creato ] && ep=$c
+		done
+	done
+	[ -n "$ep" ] && break
+	sleep 0.05
+done
+[ -n "$ep" ] || { fail "forkserver: the endpoint and its creator appear" "none within 10 s"; kill -9 "$PB"; }
+sleep 0.3
+kill -9 "$ep" 2>/dev/null
+wait "$PB"
+RC=$?
+expect_rc "forkserver: its endpoint killed, the run exits 1" 1
+sleep 0.2
+nothing "forkserver: the lean creator and its server died with the endpoint"
