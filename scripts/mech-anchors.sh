@@ -83,10 +83,10 @@ if [ -n "${CLAIMS:-}" ]; then
 	# (free placement is whatever the load of the moment makes of it), blocking; the ring also spinning
 	claim -m pipe,queue,shm,manager --bytes 64,4K,64K,1M --wait block --placement same-cpu,other-core -o "$CLAIMS/ipc"
 	claim -m shm --bytes 64,4K,64K,1M --wait spin --placement other-core --append -o "$CLAIMS/ipc"
-	# the cost of a lock: uncontended, then two contenders on two cores and on one CPU
-	claim -m mutex,spinlock,sem,atomic -p stride=0 -p stride=8 -p stride=128 -j 1 -o "$CLAIMS/sync"
-	claim -m mutex,spinlock,sem,atomic -p stride=0 -p stride=8 -p stride=128 -j 2 --placement other-core,same-cpu \
-		--append -o "$CLAIMS/sync"
+	# the cost of a lock: uncontended, then two contenders on two cores and on one CPU (one contender
+	# is placed too, so that each placement is one line from 1 to 2 contenders in the plot)
+	claim -m mutex,spinlock,sem,atomic -p stride=0 -p stride=8 -p stride=128 -j 1,2 --placement other-core,same-cpu \
+		-o "$CLAIMS/sync"
 	# fork against spawn against forkserver, small and holding 64 MiB
 	claim -m fork,fork-exec,vfork-exec,posix-spawn,forkserver -p rss=0 -p rss=64M -o "$CLAIMS/spawn"
 	claim -m fork-exec,posix-spawn -p prog=true -p rss=0 --append -o "$CLAIMS/spawn"
