@@ -112,6 +112,9 @@ SRCS := $(filter-out $(OPTIONAL_SRCS),$(ALL_SRCS)) $(FEATURE_SRCS)
 OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(SRCS))
 LIB_OBJS := $(filter-out $(BUILD)/obj/harness/main.o,$(OBJS))
 
+CREATOR := $(BUILD)/parbench-creator
+CREATOR_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,harness/helpers/parbench-creator.c workloads/mech_spawn.c workloads/mech_util.c)
+
 TEST_SRCS := $(wildcard tests/test_*.c)
 TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
@@ -124,11 +127,17 @@ BUILDINFO := $(BUILD)/gen/buildinfo.h
 # ... and as bin/parbench-mpi, the program of the mpi variant's ranks, which parbench runs from beside itself.
 INSTALL_RANK_BIN ?= $(RANK_BIN)
 
-all: $(BUILD)/parbench $(RANK_BIN)
+all: $(BUILD)/parbench $(RANK_BIN) $(CREATOR)
 
 $(BUILD)/parbench: $(OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(FINAL_CFLAGS) -o $@ $(OBJS) $(FINAL_LDFLAGS) $(LIBS)
+
+# parbench mech's lean creator (workloads/mech_spawn.c): linked with libc alone, so that the
+# processes it forks have the mappings of a plain C loop, not parbench's libraries.
+$(CREATOR): $(CREATOR_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(FINAL_CFLAGS) -o $@ $(CREATOR_OBJS) -pthread $(LDFLAGS)
 
 $(BUILD)/obj/harness/exec_openmp.o: FINAL_CFLAGS += -fopenmp
 $(BUILD)/obj/harness/mpi_rank.o: FINAL_CFLAGS += $(MPI_CFLAGS)
@@ -167,7 +176,7 @@ unit-tests: $(TEST_BINS)
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-run
 
-test-run: $(BUILD)/parbench $(RANK_BIN) $(TEST_BINS) examples
+test-run: $(BUILD)/parbench $(RANK_BIN) $(CREATOR) $(TEST_BINS) examples
 	$(Q)PARBENCH=$(abspath $(BUILD)/parbench) BUILD=$(abspath $(BUILD)) sh tests/run.sh $(TEST_BINS)
 
 # The whole test suite on a build without PAPI, hwloc and OpenMP (build-min/).
@@ -204,10 +213,11 @@ $(BUILD)/examples/lib%.so: examples/%.c include/parbench/workload.h
 
 # Binary (and parbench-mpi beside it, where the mpi variant sought it), header, pkg-config file, gnuplot scripts (the binary finds them in ../share/parbench),
 # and the man page and bash completion where the tree has them.
-install: $(INSTALL_BIN) $(INSTALL_RANK_BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/parbench $(DESTDIR)$(PREFIX)/include/parbench $(DESTDIR)$(PC_DIR)
+install: $(INSTALL_BIN) $(INSTALL_RANK_BIN) $(CREATOR)
+	install -d $(DESTDIR)$(PREFIX)/libexec/parbench $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/parbench $(DESTDIR)$(PREFIX)/include/parbench $(DESTDIR)$(PC_DIR)
 	install -m 755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/parbench
 	if [ -n "$(INSTALL_RANK_BIN)" ]; then install -m 755 $(INSTALL_RANK_BIN) $(DESTDIR)$(PREFIX)/bin/parbench-mpi; fi
+	install -m 755 $(CREATOR) $(DESTDIR)$(PREFIX)/libexec/parbench/parbench-creator
 	install -m 644 include/parbench/workload.h $(DESTDIR)$(PREFIX)/include/parbench/workload.h
 	install -m 644 scripts/*.gp $(DESTDIR)$(PREFIX)/share/parbench/
 	printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$${prefix}/include' 'plugin_abi=$(PLUGIN_ABI)' '' \
@@ -223,10 +233,12 @@ install: $(INSTALL_BIN) $(INSTALL_RANK_BIN)
 asan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" LDFLAGS="-fsanitize=address,undefined" WITH_OPENMP=$(WITH_OPENMP) test
 
-# TSan: the thread and OpenMP executors (libgomp is not TSan-instrumented, so OpenMP is off here).
+# TSan: the thread and OpenMP executors (libgomp is not TSan-instrumented, so OpenMP is off here), and
+# every mechanism with thread endpoints (test_mech).
 tsan:
-	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" WITH_OPENMP=no build-tsan/parbench build-tsan/tests/test_exec_threads
+	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" WITH_OPENMP=no build-tsan/parbench build-tsan/parbench-creator build-tsan/tests/test_exec_threads build-tsan/tests/test_mech
 	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/tests/test_exec_threads
+	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/tests/test_mech
 	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/parbench run --quick -v threads -j 1,2,4 -r 2 -o $$(mktemp -d)/tsan >/dev/null && echo "tsan: clean"
 
 # valgrind cannot decode AVX-512, which -march=native may emit: a portable build of its own.
@@ -239,4 +251,4 @@ clean:
 
 FORCE:
 
--include $(OBJS:.o=.d) $(TEST_BINS:=.d) $(BUILD)/obj/harness/mpi_rank.d
+-include $(OBJS:.o=.d) $(TEST_BINS:=.d) $(BUILD)/obj/harness/mpi_rank.d $(BUILD)/obj/harness/helpers/parbench-creator.d

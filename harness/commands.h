@@ -9,5 +9,6 @@ int pb_cmd_topo(int argc, char **argv);    /* harness/topo.c */
 int pb_cmd_report(int argc, char **argv);  /* harness/report.c */
 int pb_cmd_compare(int argc, char **argv); /* harness/compare.c */
 int pb_cmd_ab(int argc, char **argv);      /* harness/ab.c */
+int pb_cmd_mech(int argc, char **argv);    /* harness/cmd_mech.c */
 
 #endif

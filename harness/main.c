@@ -2,6 +2,7 @@
 #include "buildinfo.h"
 #include "commands.h"
 #include "compare.h"
+#include "mech_plan.h"
 #include "options.h"
 #include "plugin.h"
 #include "report.h"
@@ -28,6 +29,7 @@ static const struct cmd {
 	{ "report", pb_cmd_report, "DIR [options]", "summary.csv, plots and report.md for a results directory" },
 	{ "compare", pb_cmd_compare, "BASE NEW [options]", "regression verdicts between two runs" },
 	{ "ab", pb_cmd_ab, "OLD_BIN NEW_BIN [opts]", "interleaved A/B runs of two builds, then compare" },
+	{ "mech", pb_cmd_mech, "[options]", "mechanism microbenchmarks: IPC channels, synchronisation, creation" },
 	{ "topo", pb_cmd_topo, "", "topology, binding support, counter backends, probes" },
 	{ "help", cmd_help, "[COMMAND]", "this text, or a command's options (same as COMMAND --help)" },
 };
@@ -198,6 +200,7 @@ int pb_cmd_list(int argc, char **argv)
 		pb_print_wrapped(stdout, head, ok ? pb_executors[i]->description : why, 25);
 	}
 	printf("\nschedules (-s): static cyclic dynamic guided\n");
+	pb_mech_list(stdout);
 	return 0;
 }
 
@@ -220,6 +223,8 @@ static const struct pb_opt *const *cmd_tables(const char *name)
 		return ab_tables; /* ab's own --rounds and --confirm: see 'parbench ab --help' */
 	if (strcmp(name, "list") == 0)
 		return list_tables;
+	if (strcmp(name, "mech") == 0)
+		return pb_mech_tables;
 	return NULL;
 }
 

@@ -4,6 +4,8 @@
 #include "options.h"
 #include "report.h"
 #include "table.h"
+#include "meta.h"
+#include "report_mech.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -580,6 +582,7 @@ static int report_body(FILE *f, const struct pb_results *r, const struct pb_plot
 	report_anomalies(f, r);
 	if (report_groups(f, r, set) != 0)
 		return -1;
+	pb_mech_report(f, r->rows, r->n, set);
 	report_overheads(f, set);
 	report_facts(f, r);
 	report_warnings(f, r);
@@ -666,7 +669,8 @@ static int make_plots(const char *dir, const struct pb_results *r, struct pb_plo
 {
 	char path[4096], scripts[4096], why[PB_ERR_MAX];
 	snprintf(path, sizeof path, "%s/plots", dir);
-	if (pb_plots_prepare(path, &r->an, set, err, errlen) != 0)
+	if (pb_plots_prepare(path, &r->an, set, err, errlen) != 0 ||
+	    pb_mech_plots_prepare(path, r->rows, r->n, set, err, errlen) != 0)
 		return -1;
 	if (pb_find_scripts(scripts, sizeof scripts, why, sizeof why) != 0) {
 		pb_warn("report: plots skipped: %s", why);

@@ -61,6 +61,8 @@ const char *const pb_summary_columns[] = {
 	"workload", "size", "params", "variant", "workers", "tasks", "chunk", "schedule", "bind",
 	"reps", "median_s", "min_s", "max_s", "mean_s", "stddev_s", "ci_lo_s", "ci_hi_s", "outliers",
 	"speedup", "efficiency", "verified", "setup_s", "user_s", "sys_s", "counters",
+	/* mechanism cases (parbench mech) only, empty otherwise: median and CI per operation, stream bandwidth */
+	"per_op_s", "per_op_ci_lo_s", "per_op_ci_hi_s", "bytes_per_s",
 };
 const size_t pb_summary_ncolumns = sizeof pb_summary_columns / sizeof pb_summary_columns[0];
 

@@ -1,6 +1,7 @@
 /* summary.c: summary.csv: one row per case with its statistics, speedup, set-up, CPU time and counters. */
 #include "summary.h"
 #include "csv.h"
+#include "mech_figures.h"
 #include "schema.h"
 #include "util.h"
 
@@ -103,6 +104,13 @@ int pb_summary_compute(const struct pb_raw *raw, struct pb_sumrow **out, size_t 
 		rows[i].setup_s = pb_median(v, c->n);
 		rows[i].user_s = pb_median(v + c->n, c->n);
 		rows[i].sys_s = pb_median(v + 2 * c->n, c->n);
+		struct pb_mech_fig fig;
+		if ((rows[i].is_mech = pb_mech_figures(&rows[i].key, &rows[i].st, &fig))) {
+			rows[i].per_op_s = fig.per_op_s;
+			rows[i].per_op_lo_s = fig.per_op_lo_s;
+			rows[i].per_op_hi_s = fig.per_op_hi_s;
+			rows[i].bytes_per_s = fig.bytes_per_s;
+		}
 	}
 	free(v);
 	for (size_t i = 0; i < raw->ncases; i++) {
@@ -194,8 +202,22 @@ static void format_row(struct pb_strbuf *b, const struct pb_sumrow *r)
 		pb_fmt_double(num, sizeof num, r->ctr_median[e]);
 		pb_sb_printf(&c, "%s%s=%s", e ? ";" : "", r->ctr_event[e], num);
 	}
-	pb_csv_append(b, c.s ? c.s : "", 1);
+	pb_csv_append(b, c.s ? c.s : "", 0);
 	free(c.s);
+	if (r->is_mech) {
+		DBL(r->per_op_s);
+		DBL(r->per_op_lo_s);
+		DBL(r->per_op_hi_s);
+	} else {
+		STR("");
+		STR("");
+		STR("");
+	}
+	if (r->is_mech && !isnan(r->bytes_per_s))
+		pb_fmt_double(num, sizeof num, r->bytes_per_s);
+	else
+		num[0] = '\0';
+	pb_csv_append(b, num, 1);
 #undef STR
 #undef ULL
 #undef DBL

@@ -22,6 +22,8 @@ struct pb_sumrow {
 	int nctr;              /* counters.csv's events for this case, in order of first appearance */
 	char ctr_event[PB_MAX_EVENTS][PB_EVENT_MAX];
 	double ctr_median[PB_MAX_EVENTS]; /* median over the repetitions of the sum over the workers */
+	int is_mech;           /* a mechanism case: the per-operation figures below (mech_figures.h) */
+	double per_op_s, per_op_lo_s, per_op_hi_s, bytes_per_s;
 };
 
 /*

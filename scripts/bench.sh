@@ -8,6 +8,9 @@
 #   default  every default workload x every variant x workers 1, 2, 4 ... 2 x cores, 5 repetitions
 #            after 1 warm-up; sleep sweeps for dispatch overhead and process against pool
 #   full     default, plus --full sizes and a schedule x chunk sweep (primes, trial division)
+# Every mode ends with `parbench mech` (mechanisms: IPC, synchronisation, creation): a short set by
+# default (every mechanism at 64 B, 64 KiB and 1 MiB), the smoke set with quick, the whole sweep
+# (1 B to 4 MiB, contenders to twice the cores) with full.
 # environment: PARBENCH (the binary, default build/parbench); BENCH_OUT (the results directory;
 #   default results/<run-id>, and results/latest points to it)
 # $common and $lengths hold several arguments and are split on purpose.
@@ -181,6 +184,24 @@ if [ "$mode" = full ]; then
 	run --append -o "$out" -w primes -p method=trial -v "$(only threads,openmp,pool,shm)" -s static,cyclic,dynamic,guided \
 		--chunk 1,16,256 -j "$cores" $common
 fi
+
+# 6. Mechanisms (parbench mech), appended to the same run so that one report holds them.
+mech() {
+	echo "bench: $PB mech $*" >&2
+	rc=0
+	"$PB" mech -q --append -o "$out" "$@" >/dev/null || rc=$?
+	if [ "$rc" -eq 2 ]; then
+		exit 2
+	elif [ "$rc" -ne 0 ]; then
+		echo "bench: that mech run failed (exit $rc); going on" >&2
+		status=1
+	fi
+}
+case $mode in
+quick) mech --quick -m pipe,shm,queue,manager,mutex,fork -r 3 ;;
+full) mech --full ;;
+*) mech --bytes 64,64K,1M ;;
+esac
 
 "$PB" report "$out" || exit $?
 end=$(date +%s)

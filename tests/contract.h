@@ -7,11 +7,12 @@
 	"run_id,workload,size,params,variant,workers,tasks,chunk,schedule,bind,rep,wall_s,setup_s," \
 	"user_s,sys_s,max_rss_kb,result,verified,cpus"
 
-/* summary.csv: the case columns, the statistics, then set-up, CPU time and the counters' medians. */
+/* summary.csv: the case columns, the statistics, then set-up, CPU time and the counters' medians,
+ * then the per-operation figures of mechanism cases. */
 #define SUMMARY_HEADER                                                                        \
 	"workload,size,params,variant,workers,tasks,chunk,schedule,bind,reps,median_s,min_s,"  \
 	"max_s,mean_s,stddev_s,ci_lo_s,ci_hi_s,outliers,speedup,efficiency,verified,setup_s," \
-	"user_s,sys_s,counters"
+	"user_s,sys_s,counters,per_op_s,per_op_ci_lo_s,per_op_ci_hi_s,bytes_per_s"
 
 /* counters.csv: the whole case key, the repetition, then one event's value. */
 #define COUNTERS_HEADER                                                                          \

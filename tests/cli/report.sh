@@ -2,7 +2,7 @@
 # report.sh: `parbench report` on bad directories and on a real --quick run; `scripts/bench.sh quick`.
 . tests/cli/lib.sh
 
-SUMMARY_HEADER="workload,size,params,variant,workers,tasks,chunk,schedule,bind,reps,median_s,min_s,max_s,mean_s,stddev_s,ci_lo_s,ci_hi_s,outliers,speedup,efficiency,verified,setup_s,user_s,sys_s,counters"
+SUMMARY_HEADER="workload,size,params,variant,workers,tasks,chunk,schedule,bind,reps,median_s,min_s,max_s,mean_s,stddev_s,ci_lo_s,ci_hi_s,outliers,speedup,efficiency,verified,setup_s,user_s,sys_s,counters,per_op_s,per_op_ci_lo_s,per_op_ci_hi_s,bytes_per_s"
 RAW_HEADER="run_id,workload,size,params,variant,workers,tasks,chunk,schedule,bind,rep,wall_s,setup_s,user_s,sys_s,max_rss_kb,result,verified,cpus"
 
 # is_png FILE: the file starts with the PNG signature.

@@ -1,0 +1,98 @@
+#!/bin/sh
+# mech-anchors.sh: parbench mech against its anchors, side by side and alternated, in one sitting
+# (REPORT.md, "Mechanisms"): the pipe round trip against `perf bench sched pipe` (Debian's
+# linux-perf), and fork+exit+wait against a plain C loop (scripts/anchor-fork.c, compiled here),
+# each with both endpoints free and with both on one CPU (taskset -c 0). Targets: within 10%.
+# Optional, a tool that stays outside the repository: LMBENCH=DIR, lmbench's binary directory with
+# lat_pipe and lat_proc built from its public source (1-byte pipe ping-pong, fork+exit).
+# Then, with CLAIMS=DIR, the runs REPORT.md's claims come from (Pipe / Queue / shared memory /
+# Manager; the cost of a lock; fork / spawn / forkserver), each a results directory with its
+# report.md under DIR.
+# usage: scripts/mech-anchors.sh [PARBENCH] [ROUNDS]    exit 1 if a target is missed, 2 if it cannot run
+set -u
+PB=${1:-build/parbench}
+ROUNDS=${2:-5}
+[ -x "$PB" ] || { echo "mech-anchors: '$PB' is not built (run make)" >&2; exit 2; }
+command -v perf >/dev/null 2>&1 || { echo "mech-anchors: perf is not installed (apt-get install linux-perf)" >&2; exit 2; }
+dir=$(dirname "$0")
+tmp=$(mktemp -d /tmp/parbench-anchors.XXXXXX) || exit 2
+trap 'rm -rf "$tmp"' EXIT INT TERM
+${CC:-cc} -O2 -o "$tmp/anchor-fork" "$dir/anchor-fork.c" || exit 2
+status=0
+
+# per_op DIR: per_op_s of the single case in DIR/summary.csv, in microseconds
+per_op() { awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "per_op_s") c = i; next } { printf "%.3f\n", $c * 1e6; exit }' "$1/summary.csv"; }
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# pbmech TAG PIN ARGS...: one parbench mech case (5 repetitions, counters off as the anchors have none)
+pbmech() {
+	tag=$1 pin=$2
+	shift 2
+	$pin "$PB" mech -q -c none -r 5 -o "$tmp/$tag" "$@" >/dev/null 2>&1 || { echo "mech-anchors: parbench mech $* failed" >&2; exit 2; }
+	per_op "$tmp/$tag"
+	rm -rf "$tmp/$tag"
+}
+
+: >"$tmp/list"
+for r in $(seq 1 "$ROUNDS"); do
+	for pl in free cpu0; do
+		pin=""
+		[ $pl = cpu0 ] && pin="taskset -c 0"
+		# alternate which goes first, so that a drift of the machine cancels
+		for who in $( [ $((r % 2)) = 1 ] && echo "anchor parbench" || echo "parbench anchor"); do
+			if [ $who = anchor ]; then
+				$pin perf bench sched pipe -l 100000 2>/dev/null | awk '/usecs\/op/ { print $1 }' | sed "s/^/pipe-perf-$pl /" >>"$tmp/list"
+				echo "fork-loop-$pl $($pin "$tmp/anchor-fork" 2000)" >>"$tmp/list"
+			else
+				echo "pipe-pb-$pl $(pbmech p$r$pl "$pin" -m pipe --mode lat --bytes 4 -j 1)" >>"$tmp/list"
+				echo "fork-pb-$pl $(pbmech f$r$pl "$pin" -m fork -p rss=0 -j 1)" >>"$tmp/list"
+			fi
+		done
+	done
+done
+if [ -n "${LMBENCH:-}" ]; then
+	for r in $(seq 1 "$ROUNDS"); do
+		"$LMBENCH/lat_pipe" 2>&1 | awk '{ print "lmbench-lat_pipe", $(NF - 1) }' >>"$tmp/list"
+		"$LMBENCH/lat_proc" fork 2>&1 | awk '{ print "lmbench-lat_proc_fork", $(NF - 1) }' >>"$tmp/list"
+		echo "pipe-pb-lmbench-size $(pbmech l$r "" -m pipe --mode lat --bytes 1 -j 1)" >>"$tmp/list"
+	done
+fi
+
+printf '%-28s %-12s %s\n' measure "median us" "rounds"
+for k in $(cut -d' ' -f1 "$tmp/list" | sort -u); do
+	printf '%-28s %-12s %s\n' "$k" "$(awk -v k="$k" '$1 == k { print $2 }' "$tmp/list" | median)" \
+		"$(awk -v k="$k" '$1 == k { printf "%s ", $2 }' "$tmp/list")"
+done
+printf '\n%-34s %-10s %-10s %-8s %s\n' target parbench anchor ratio result
+for pair in "pipe-pb-free pipe-perf-free" "pipe-pb-cpu0 pipe-perf-cpu0" "fork-pb-free fork-loop-free" "fork-pb-cpu0 fork-loop-cpu0"; do
+	a=$(awk -v k="${pair% *}" '$1 == k { print $2 }' "$tmp/list" | median)
+	b=$(awk -v k="${pair#* }" '$1 == k { print $2 }' "$tmp/list" | median)
+	ok=$(awk -v a="$a" -v b="$b" 'BEGIN { print (a <= 1.1 * b && a >= 0.9 * b) }')
+	[ "$ok" = 1 ] || status=1
+	printf '%-34s %-10s %-10s %-8s %s\n' "${pair% *} vs ${pair#* }" "$a" "$b" \
+		"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", a / b }')" "$([ "$ok" = 1 ] && echo PASS || echo MISS)"
+done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) CPUs; $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+
+if [ -n "${CLAIMS:-}" ]; then
+	claim() { # claim NAME ARGS...: one results directory of the claims, and its report
+		echo "mech-anchors: $PB mech $*" >&2
+		"$PB" mech -q -r 11 "$@" >/dev/null || status=1
+	}
+	mkdir -p "$CLAIMS"
+	# Pipe against Queue-like against shared memory against Manager, on one CPU and on two cores
+	# (free placement is whatever the load of the moment makes of it), blocking; the ring also spinning
+	claim -m pipe,queue,shm,manager --bytes 64,4K,64K,1M --wait block --placement same-cpu,other-core -o "$CLAIMS/ipc"
+	claim -m shm --bytes 64,4K,64K,1M --wait spin --placement other-core --append -o "$CLAIMS/ipc"
+	# the cost of a lock: uncontended, then two contenders on two cores and on one CPU (one contender
+	# is placed too, so that each placement is one line from 1 to 2 contenders in the plot)
+	claim -m mutex,spinlock,sem,atomic -p stride=0 -p stride=8 -p stride=128 -j 1,2 --placement other-core,same-cpu \
+		-o "$CLAIMS/sync"
+	# fork against spawn against forkserver, small and holding 64 MiB
+	claim -m fork,fork-exec,vfork-exec,posix-spawn,forkserver -p rss=0 -p rss=64M -o "$CLAIMS/spawn"
+	claim -m fork-exec,posix-spawn -p prog=true -p rss=0 --append -o "$CLAIMS/spawn"
+	claim -m fork -p rss=0 -p creator=parbench --append -o "$CLAIMS/spawn"
+	for d in ipc sync spawn; do
+		"$PB" report -q "$CLAIMS/$d" >/dev/null && echo "mech-anchors: $CLAIMS/$d/report.md" >&2
+	done
+fi
+exit $status
