@@ -45,12 +45,19 @@ static int read_table(const char *file, const struct pb_table *t, struct pb_csv 
 	*n = 0;
 	if (pb_csv_read(file, csv, err, errlen) != 0)
 		return -1;
-	int ncols = pb_table_check_header(t, csv->rows[0], csv->ncols, why, sizeof why);
+	size_t *map = malloc((csv->ncols + 1) * sizeof *map);
+	if (!map) {
+		snprintf(err, errlen, "cannot read '%s': out of memory", file);
+		return -1;
+	}
+	int ncols = pb_table_check_header(t, csv->rows[0], csv->ncols, map, why, sizeof why);
 	if (ncols < 0) {
 		snprintf(err, errlen, "'%s': %s", file, why);
+		free(map);
 		return -1;
 	}
 	if (csv->nrows < 2) {
+		free(map);
 		if (empty_ok)
 			return 0;
 		snprintf(err, errlen, "'%s': no measurements (only a header)", file);
@@ -58,19 +65,22 @@ static int read_table(const char *file, const struct pb_table *t, struct pb_csv 
 	}
 	char *out = calloc(csv->nrows - 1, elem);
 	if (!out) {
+		free(map);
 		snprintf(err, errlen, "cannot read '%s': out of memory", file);
 		return -1;
 	}
 	for (size_t i = 1; i < csv->nrows; i++) {
 		const char *bad = "?";
-		if (pb_row_parse(t, (size_t)ncols, csv->rows[i], out + (i - 1) * elem, &bad) != 0) {
+		if (pb_row_parse(t, (size_t)ncols, map, csv->rows[i], out + (i - 1) * elem, &bad) != 0) {
 			int col = pb_csv_col(csv, bad);
 			snprintf(err, errlen, "'%s' row %zu: bad value '%s' in column %s", file, i,
 				 csv->rows[i][col < 0 ? 0 : col], bad);
 			free(out);
+			free(map);
 			return -1;
 		}
 	}
+	free(map);
 	*rows = out;
 	*n = csv->nrows - 1;
 	return 0;

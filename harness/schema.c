@@ -130,29 +130,37 @@ fail:
 	return -1;
 }
 
-int pb_table_check_header(const struct pb_table *t, char **fields, size_t n, char *err, size_t errlen)
+int pb_table_check_header(const struct pb_table *t, char **fields, size_t n, size_t *map, char *err, size_t errlen)
 {
-	size_t required = 0;
-	for (size_t i = 0; i < t->ncols; i++)
-		if (!t->cols[i].optional)
-			required = i + 1;
+	size_t j = 0; /* the table's next column */
 	for (size_t i = 0; i < n; i++) {
-		if (i >= t->ncols) {
+		size_t k = j;
+		/* an optional column may be missing: the file's column is a later one of the table's */
+		while (k < t->ncols && strcmp(fields[i], t->cols[k].name) != 0 && t->cols[k].optional)
+			k++;
+		if (k < t->ncols && strcmp(fields[i], t->cols[k].name) == 0) {
+			map[i] = k;
+			j = k + 1;
+			continue;
+		}
+		if (k >= t->ncols) /* nothing left it could be: the rest of the table is optional and does not name it */
 			snprintf(err, errlen, "wrong header: column %zu '%s' is not one of %s's %zu columns", i + 1,
 				 fields[i], t->file, t->ncols);
-			return -1;
-		}
-		if (strcmp(fields[i], t->cols[i].name) != 0) {
+		else
 			snprintf(err, errlen, "wrong header: column %zu is '%s', expected '%s'", i + 1, fields[i],
-				 t->cols[i].name);
-			return -1;
-		}
-	}
-	if (n < required) {
-		snprintf(err, errlen, "wrong header: %zu columns, expected at least %zu (the first missing is '%s')", n,
-			 required, t->cols[n].name);
+				 t->cols[k].name);
 		return -1;
 	}
+	size_t required = 0;
+	for (size_t k = 0; k < t->ncols; k++)
+		if (!t->cols[k].optional)
+			required = k + 1;
+	for (; j < t->ncols; j++)
+		if (!t->cols[j].optional) {
+			snprintf(err, errlen, "wrong header: %zu columns, expected at least %zu (the first missing is '%s')", n,
+				 required, t->cols[j].name);
+			return -1;
+		}
 	return (int)n;
 }
 
@@ -176,10 +184,10 @@ static int parse_ll(const char *s, long long *out)
 	return *end || errno ? -1 : 0;
 }
 
-int pb_row_parse(const struct pb_table *t, size_t ncols, char **fields, void *row, const char **bad)
+int pb_row_parse(const struct pb_table *t, size_t ncols, const size_t *map, char **fields, void *row, const char **bad)
 {
 	for (size_t i = 0; i < ncols; i++) {
-		const struct pb_column *c = &t->cols[i];
+		const struct pb_column *c = &t->cols[map[i]];
 		char *p = (char *)row + c->offset;
 		const char *f = fields[i];
 		unsigned long long u;

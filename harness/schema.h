@@ -112,17 +112,19 @@ int pb_row_format(const struct pb_table *t, const void *row, struct pb_strbuf *b
 
 /*
  * Map a file's header (fields[0..n)) to t's columns: the header must be t's
- * columns in order, except that optional columns at the end may be missing.
- * Returns the number of columns present, or -1 with the reason in err.
+ * columns in order, except that optional columns (those added after the
+ * first release) may be missing, any of them, so files of every earlier
+ * layout read.  map[i] (n entries) receives the table column of the file's
+ * column i.  Returns n, or -1 with the reason in err.
  */
-int pb_table_check_header(const struct pb_table *t, char **fields, size_t n, char *err, size_t errlen);
+int pb_table_check_header(const struct pb_table *t, char **fields, size_t n, size_t *map, char *err, size_t errlen);
 
 /*
- * Parse one data row (fields[0..ncols), ncols from pb_table_check_header)
+ * Parse one data row (fields[0..ncols), ncols and map from pb_table_check_header)
  * into row (zeroed first).  PB_COL_DTEXT fields are pointed at fields[i],
  * which must outlive the row.  0, or -1 with *bad the column that is wrong.
  */
-int pb_row_parse(const struct pb_table *t, size_t ncols, char **fields, void *row, const char **bad);
+int pb_row_parse(const struct pb_table *t, size_t ncols, const size_t *map, char **fields, void *row, const char **bad);
 
 /* The columns of summary.csv, in order (the writer is harness/summary.c). */
 extern const char *const pb_summary_columns[];

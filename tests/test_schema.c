@@ -216,6 +216,8 @@ static void test_reader_refusals(void **state)
 		{ "run_id,workload,size,params,variant,workers,tasks,chunk,schedule,bind,rep,wall_s,setup_s,user_s,sys_s,"
 		  "max_rss_kb,verified,result,cpus\n",
 		  "wrong header: column 17 is 'verified', expected 'result'" },
+		{ RAW_HEADER ",steal_s,check\nr,pi,10,,serial,1,1,1,static,none,1,1,0,0,0,0,1,1,0,0,reference\n",
+		  "is not one of raw.csv's" },
 		{ RAW_HEADER ",check,colour\nr,pi,10,,serial,1,1,1,static,none,1,1,0,0,0,0,1,1,0,reference,red\n", "is not one of raw.csv's" },
 		{ RAW_HEADER "\n", "no measurements (only a header)" },
 		{ RAW_HEADER "\nr,pi,10,,serial,1,1,1,static,none,1,1,0,0,0,0,1,1,0", "truncated" },
@@ -235,6 +237,39 @@ static void test_reader_refusals(void **state)
 		}
 	}
 	assert_int_equal(bad, 0);
+}
+
+/* raw.csv of every earlier layout reads: DESIGN's columns, with check, with the disturbance columns, with both. */
+static void test_reader_layouts(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *extra_head, *extra_row, *check;
+		int disturbed;
+		long nivcsw;
+	} t[] = {
+		{ "", "", "", 0, 0 },
+		{ ",check", ",consistency", "consistency", 0, 0 },
+		{ ",steal_s,others_s,nivcsw,disturbed", ",0.001,0.002,7,1", "", 1, 7 },
+		{ ",check,steal_s,others_s,nivcsw,disturbed", ",reference,0,0,3,0", "reference", 0, 3 },
+		{ ",check,nivcsw", ",reference,5", "reference", 0, 5 },
+	};
+	char path[512], err[1024], text[1024];
+	snprintf(path, sizeof path, "%s/layout.csv", dir);
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct pb_raw raw;
+		snprintf(text, sizeof text, RAW_HEADER "%s\nr,pi,10,,serial,1,1,1,static,none,1,1,0,0,0,0,1,1,0%s\n", t[i].extra_head,
+			 t[i].extra_row);
+		write_text("layout.csv", text);
+		int rc = pb_raw_read(path, &raw, err, sizeof err);
+		if (rc != 0)
+			print_message("layout %zu: %s\n", i, err);
+		assert_int_equal(rc, 0);
+		assert_string_equal(raw.rows[0].check, t[i].check);
+		assert_int_equal(raw.rows[0].disturbed, t[i].disturbed);
+		assert_int_equal(raw.rows[0].nivcsw, t[i].nivcsw);
+		pb_raw_free(&raw);
+	}
 }
 
 /* A FIFO as raw.csv is refused at once, never waited on. */
@@ -257,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_counters_round_trip),
 		cmocka_unit_test(test_writer_refuses_what_reader_would),
 		cmocka_unit_test(test_reader_refusals),
+		cmocka_unit_test(test_reader_layouts),
 		cmocka_unit_test(test_fifo_refused),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
