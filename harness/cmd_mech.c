@@ -190,7 +190,7 @@ static void print_row(struct mech_runner *r, const struct pb_mech_plan_case *pc,
 	       pb_mwait_name(c->wait), seen, extra.s ? extra.s : "-", (unsigned long long)ops,
 	       st->median / (double)ops * 1e6, ci, gbs, verified ? "yes" : "NO");
 	free(extra.s);
-	fflush(stdout);
+	pb_stdout_flush();
 }
 
 /* ---- one case ---- */

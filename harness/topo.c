@@ -43,7 +43,7 @@ static void print_fork(long rss_kb)
 		       "fork", fp.median_us, fp.rss_kb, fp.forks, fp.best_us);
 	else
 		printf("  %-11s failed at %ld KiB resident\n", "fork", rss_kb);
-	fflush(stdout);
+	pb_stdout_flush();
 }
 
 /*
@@ -172,7 +172,7 @@ static void print_counters(void)
 static void print_probes(void)
 {
 	printf("probes\n");
-	fflush(stdout);
+	pb_stdout_flush();
 	struct pb_copy_probe cp;
 	if (pb_probe_copy(&cp) == 0)
 		printf("  %-11s %.2f GB/s best, %.2f GB/s median (memcpy of %zu MiB, %d reps, read + write bytes)\n",

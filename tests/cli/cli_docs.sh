@@ -55,7 +55,7 @@ expect_comp() {
 	got=$(comp "$2")
 	if [ "$got" = "$3" ]; then ok "$1"; else fail "$1" "line: $2" "expected: $3" "got: $got"; fi
 }
-expect_comp "completes subcommands" "" "--help --version ab compare help list report run topo"
+expect_comp "completes subcommands" "" "--help --version ab compare help list mech report run topo"
 expect_comp "completes a subcommand's start" "re" "report"
 expect_comp "completes run's long options" "run --wor" "--workers --workload"
 expect_comp "completes report's options" "report --export-j" "--export-json"

@@ -64,8 +64,8 @@ pid=$!
 echo "$pid" >>"$PIDS"
 victim=""
 for i in $(seq 1 300); do
-	# the worker ranks are the children of mpirun whose rank is not 0: the last two parbench-mpi
-	victim=$(ps -eo pid,comm,args | awk -v d="$D" '$2 == "parbench-mpi" { print $1 }' | tail -n 1)
+	# a worker rank of this run: a parbench-mpi descended from $pid (not another suite's) whose rank is not 0
+	victim=$(python3 "$LIBDIR/mpi_victim.py" "$pid")
 	[ -n "$victim" ] && [ -s "$D/meta.json" ] && break
 	sleep 0.1
 done

@@ -12,11 +12,11 @@ else
 	run run -w pi -n 3e8 --tasks 8 -v process -j 1,2 -r 2 -c perf -q -o "$D"
 	expect_rc "pi under process with perf counters exits 0" 0
 	check "process: every repetition counted task-clock, context switches and page faults" \
-		awk -F, '$7 ~ /^(task-clock-ns|context-switches|page-faults)$/ { n++; if (!($8 > 0)) exit 1 } END { exit n == 12 ? 0 : 1 }' "$D/counters.csv"
+		awk -F, '$13 ~ /^(task-clock-ns|context-switches|page-faults)$/ { n++; if (!($14 > 0)) exit 1 } END { exit n == 12 ? 0 : 1 }' "$D/counters.csv"
 	# the children's task-clock against the repetition's CPU time (children and the parent, which only forks)
 	check "process: task-clock is the children's CPU time (0.8x-1.2x of user + sys)" \
 		awk -F, 'FNR == 1 { next } FILENAME ~ /raw/ { cpu[$6 "," $11] = $14 + $15; next }
-			$7 == "task-clock-ns" { n++; r = $8 / 1e9 / cpu[$4 "," $5]; if (r < 0.8 || r > 1.2) exit 1 }
+			$13 == "task-clock-ns" { n++; r = $14 / 1e9 / cpu[$6 "," $11]; if (r < 0.8 || r > 1.2) exit 1 }
 			END { exit n == 4 ? 0 : 1 }' "$D/raw.csv" "$D/counters.csv"
 fi
 
@@ -24,7 +24,7 @@ D="$TMP/rusage"
 run run -w image --quick -v process -j 2 -r 2 -c rusage -q -o "$D"
 expect_rc "image under process with rusage counters exits 0" 0
 check "process: rusage counts every child's page faults (from wait4)" \
-	awk -F, '$7 == "page-faults" { n++; if (!($8 > 0)) exit 1 } END { exit n == 2 ? 0 : 1 }' "$D/counters.csv"
+	awk -F, '$13 == "page-faults" { n++; if (!($14 > 0)) exit 1 } END { exit n == 2 ? 0 : 1 }' "$D/counters.csv"
 check "process with counters: every row verified" results_agree "$D"
 
 run topo --fork-rss 0,8192
