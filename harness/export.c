@@ -111,6 +111,11 @@ static json_t *case_json(const struct pb_sumrow *r, const struct pb_case *c)
 	for (int e = 0; e < r->nctr; e++)
 		put(ctr, r->ctr_event[e], num(r->ctr_median[e]));
 	put(o, "counters", ctr);
+	/* a mechanism case's figures (parbench mech), null for run's cases, as summary.csv leaves them empty */
+	put(o, "per_op_s", r->is_mech ? num(r->per_op_s) : json_null());
+	put(o, "per_op_ci_lo_s", r->is_mech ? num(r->per_op_lo_s) : json_null());
+	put(o, "per_op_ci_hi_s", r->is_mech ? num(r->per_op_hi_s) : json_null());
+	put(o, "bytes_per_s", r->is_mech && !isnan(r->bytes_per_s) ? num(r->bytes_per_s) : json_null());
 	put(o, "result", json_string(r->key.result));
 	json_t *t = json_array();
 	for (size_t i = 0; c && i < c->n; i++)
@@ -296,7 +301,14 @@ static json_t *comparison_json(const struct pb_comparison *c)
 			put(x, "ci_hi", num(s->ci_hi));
 			put(x, "ci_exact", json_boolean(s->ci_exact));
 			put(x, "p", num(s->p));
+			put(x, "p_adj", num(s->p_adj));
+			put(x, "stat_verdict", json_string(pb_verdict_name(s->stat_verdict)));
 			put(x, "verdict", json_string(pb_verdict_name(s->verdict)));
+			put(x, "withheld", json_boolean(e->withheld));
+			if (e->guard[0])
+				put(x, "guard", json_string(e->guard));
+			if (e->note[0])
+				put(x, "note", json_string(e->note));
 		} else if (e->why[0]) {
 			put(x, "why", json_string(e->why));
 		}
@@ -315,6 +327,10 @@ static json_t *comparison_json(const struct pb_comparison *c)
 	put(s, "not_comparable", json_integer((json_int_t)c->not_comparable));
 	put(s, "failed_verification", json_integer((json_int_t)c->failed_verification));
 	put(s, "geomean", num(c->geomean));
+	put(s, "family", json_integer((json_int_t)c->family));
+	put(s, "withheld", json_integer((json_int_t)c->withheld));
+	put(s, "machine_changed", json_boolean(c->machine_changed));
+	put(s, "exit_status", json_integer(pb_comparison_status(c)));
 	put(o, "summary", s);
 	return o;
 }
