@@ -3,6 +3,7 @@
 #include "mech_place.h"
 #include "options.h"
 #include "plan.h"
+#include "table.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -664,20 +665,25 @@ void pb_mech_list(FILE *f)
 	const struct pb_mech *const *m = pb_mechs();
 	fprintf(f, "\nmechanisms (parbench mech -m NAME or a family: ipc, sync, spawn):\n");
 	for (int i = 0; m[i]; i++) {
-		char why[256] = "", kinds[64], waits[128], modes[32];
+		char why[256] = "", kinds[64], waits[128], modes[32], head[64], text[512];
 		int ok = !m[i]->available || m[i]->available(why, sizeof why);
-		fprintf(f, "  %-5s %-16s %-11s %s\n", m[i]->family, m[i]->name, ok ? "available" : "unavailable",
-			ok ? m[i]->description : why);
+		snprintf(head, sizeof head, "  %-5s %-16s %-11s ", m[i]->family, m[i]->name, ok ? "available" : "unavailable");
+		pb_print_wrapped(f, head, ok ? m[i]->description : why, 25);
 		bit_names(m[i]->kinds, PB_EP_NKINDS, kind_n, kinds, sizeof kinds);
 		bit_names(m[i]->waits, PB_NMWAITS, wait_n, waits, sizeof waits);
 		bit_names(m[i]->modes, PB_NMODES, mode_n, modes, sizeof modes);
-		fprintf(f, "                         variants %s; wait %s%s%s", kinds, waits, m[i]->modes ? "; modes " : "",
-			m[i]->modes ? modes : "");
-		if (m[i]->sized)
-			fprintf(f, "; bytes %llu-%llu", (unsigned long long)m[i]->min_bytes, (unsigned long long)m[i]->max_bytes);
-		fprintf(f, "; -j up to %d %s\n", m[i]->max_groups,
-			m[i]->group_size == 2 ? "pairs" : strcmp(m[i]->family, "spawn") == 0 ? "creators" : "contenders");
-		for (const struct pb_param_def *d = m[i]->params; d && d->key; d++)
-			fprintf(f, "                         -p %s=%s  %s\n", d->key, d->def, d->help);
+		size_t l = (size_t)snprintf(text, sizeof text, "variants %s; wait %s%s%s", kinds, waits,
+					    m[i]->modes ? "; modes " : "", m[i]->modes ? modes : "");
+		if (m[i]->sized && l < sizeof text)
+			l += (size_t)snprintf(text + l, sizeof text - l, "; bytes %llu-%llu", (unsigned long long)m[i]->min_bytes,
+					      (unsigned long long)m[i]->max_bytes);
+		if (l < sizeof text)
+			snprintf(text + l, sizeof text - l, "; -j up to %d %s", m[i]->max_groups,
+				 m[i]->group_size == 2 ? "pairs" : strcmp(m[i]->family, "spawn") == 0 ? "creators" : "contenders");
+		pb_print_wrapped(f, "                         ", text, 25);
+		for (const struct pb_param_def *d = m[i]->params; d && d->key; d++) {
+			snprintf(head, sizeof head, "                         -p %s=%s  ", d->key, d->def);
+			pb_print_wrapped(f, head, d->help, 29);
+		}
 	}
 }
