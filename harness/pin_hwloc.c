@@ -20,9 +20,34 @@ static hwloc_bitmap_t allowed;
 static int topo_ok;
 static char topo_err[160];
 
+/*
+ * hwloc loads its plugins (hwloc_pci, hwloc_gl, hwloc_opencl,
+ * hwloc_xml_libxml) and the libraries they pull in (libpciaccess, libudev,
+ * libX11/xcb, libxml2) at its first topology_init: some 100 mappings that
+ * parbench never uses (it reads CPUs and caches only; XML falls back to
+ * hwloc's own parser), but that every fork copies and every exit tears
+ * down, so a process per task paid for them (README, "process").  They are
+ * kept out unless the user names plugins himself; the variable is removed
+ * again at once, so that programs parbench starts (mpirun) see the user's
+ * environment.
+ */
+static int init_lean(hwloc_topology_t *t)
+{
+	int mine = !getenv("HWLOC_PLUGINS_BLACKLIST") && !getenv("HWLOC_PLUGINS_WHITELIST") &&
+		   !getenv("HWLOC_PLUGINS_PATH") && !getenv("PARBENCH_HWLOC_PLUGINS");
+	if (mine)
+		setenv("HWLOC_PLUGINS_BLACKLIST", "hwloc_pci,hwloc_gl,hwloc_opencl,hwloc_xml_libxml,hwloc_cuda,hwloc_nvml,hwloc_rsmi,hwloc_levelzero", 1);
+	int rc = hwloc_topology_init(t);
+	int e = errno;
+	if (mine)
+		unsetenv("HWLOC_PLUGINS_BLACKLIST");
+	errno = e;
+	return rc;
+}
+
 static void topo_load(void)
 {
-	if (hwloc_topology_init(&topo) != 0) {
+	if (init_lean(&topo) != 0) {
 		snprintf(topo_err, sizeof topo_err, "hwloc: cannot initialise the topology: %s", strerror(errno));
 		return;
 	}
@@ -199,7 +224,7 @@ int pb_pin_plan_synthetic(const char *synthetic, const struct pb_cpuset *allowed
 	hwloc_topology_t t;
 	hwloc_bitmap_t ok = NULL;
 	int rc = -1;
-	if (hwloc_topology_init(&t) != 0) {
+	if (init_lean(&t) != 0) {
 		snprintf(err, errlen, "hwloc: cannot initialise a topology: %s", strerror(errno));
 		return -1;
 	}
