@@ -2,6 +2,7 @@
 #include "commands.h"
 #include "compare.h"
 #include "options.h"
+#include "plugin.h"
 #include "plan.h"
 #include "proc.h"
 #include "results.h"
@@ -405,6 +406,22 @@ static int matches(const char *a, const char *lng, const char *shrt)
  * passed through with their values; -r and -o are ab's).  0, or 2 with the
  * error printed; -1 for --help.
  */
+
+/* The plugin files among a -w list: loaded (so a bad one is exit 2 before any round); 0, or 2 after one line. */
+static int load_plugins(const char *list)
+{
+	char buf[4096], err[1024];
+	if (strlen(list) >= sizeof buf)
+		return 0; /* run will say what is wrong with it */
+	snprintf(buf, sizeof buf, "%s", list);
+	for (char *save = NULL, *v = strtok_r(buf, ",", &save); v; v = strtok_r(NULL, ",", &save))
+		if (pb_plugin_is_path(v) && !pb_plugin_load(v, err, sizeof err)) {
+			pb_err("ab: %s: %s", v, err);
+			return 2;
+		}
+	return 0;
+}
+
 static int parse_args(int argc, char **argv, struct ab *ab)
 {
 	char err[512];
@@ -453,6 +470,10 @@ static int parse_args(int argc, char **argv, struct ab *ab)
 				}
 				ab->run_args[ab->nrun++] = argv[++i];
 			}
+			/* plugin files are loaded here too: checked before any round, and --confirm names them by file */
+			if (strcmp(ro->lng, "workload") == 0 && load_plugins(attached ? (a[1] == '-' ? strchr(a, '=') + 1 : a + 2)
+										: argv[i]) != 0)
+				return 2;
 		} else if (a[0] == '-' && a[1]) {
 			pb_err("ab: unknown option '%s' (see 'parbench ab --help' and 'parbench run --help')", a);
 			return 2;

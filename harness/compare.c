@@ -389,6 +389,13 @@ int pb_run_facts_load(const char *path, struct pb_run_facts *f, char *note, size
 		if (json_is_array(la) && json_is_number(json_array_get(la, 0)))
 			f->load1 = json_number_value(json_array_get(la, 0));
 	}
+	json_t *pl = json_object_get(root, "plugins");
+	for (size_t i = 0; json_is_array(pl) && i < json_array_size(pl) && f->nplugins < 16; i++) {
+		json_t *e = json_array_get(pl, i);
+		json_text(e, "name", f->plugin[f->nplugins], sizeof f->plugin[0]);
+		json_text(e, "sha256", f->plugin_sha[f->nplugins], sizeof f->plugin_sha[0]);
+		f->nplugins += f->plugin[f->nplugins][0] != '\0';
+	}
 	f->have = 1;
 	json_decref(root);
 	return 0;
@@ -410,6 +417,21 @@ int pb_machine_changed(const struct pb_run_facts *a, const struct pb_run_facts *
 	else if (a->binding >= 0 && b->binding >= 0 && a->binding != b->binding)
 		snprintf(why, len, "binding support %s -> %s", a->binding ? "yes" : "no", b->binding ? "yes" : "no");
 	return why[0] != '\0';
+}
+
+int pb_plugins_changed(const struct pb_run_facts *a, const struct pb_run_facts *b, char *why, size_t len)
+{
+	why[0] = '\0';
+	if (!a || !b || !a->have || !b->have)
+		return 0;
+	for (int i = 0; i < a->nplugins; i++)
+		for (int j = 0; j < b->nplugins; j++)
+			if (strcmp(a->plugin[i], b->plugin[j]) == 0 && strcmp(a->plugin_sha[i], b->plugin_sha[j]) != 0) {
+				snprintf(why, len, "'%s' (sha256 %.12s... -> %.12s...)", a->plugin[i], a->plugin_sha[i],
+					 b->plugin_sha[j]);
+				return 1;
+			}
+	return 0;
 }
 
 /* Whether a run's start was loaded (the rule of the run's own warning: load1 above half the PUs). */
@@ -1184,6 +1206,9 @@ static void warn_about(const char *who, const struct pb_comparison *c, char note
 	if (c->machine_changed)
 		pb_warn("%s: the machine changed between the runs (%s): every verdict is unsure (exit %d)", who,
 			c->machine_why, PB_EXIT_UNSURE);
+	char why[256];
+	if (pb_plugins_changed(&c->facts[0], &c->facts[1], why, sizeof why))
+		pb_warn("%s: plugin %s is another file in NEW than in BASE: its cases compare different code", who, why);
 	if (c->few_reps)
 		pb_warn("%s: %zu case(s) have fewer than %d repetitions on a side: their verdict is unsure (run with -r %d or more)",
 			who, c->few_reps, PB_COMPARE_MIN_REPS, PB_COMPARE_MIN_REPS);

@@ -83,6 +83,9 @@ struct pb_run_facts {
 	long cores, pus;       /* -1 unknown */
 	int binding;           /* 1 binding works, 0 not, -1 unknown (meta.json before binding_supported) */
 	double load1;          /* 1-minute load average at the start, -1 unknown */
+	int nplugins;          /* the plugins the run loaded (meta.json "plugins"): name and SHA-256 */
+	char plugin[16][64];
+	char plugin_sha[16][65];
 };
 
 /*
@@ -98,6 +101,15 @@ int pb_run_facts_load(const char *path, struct pb_run_facts *f, char *note, size
  * 1 with what differs in why ("cpu_model 'A' -> 'B'"), 0 if not.
  */
 int pb_machine_changed(const struct pb_run_facts *a, const struct pb_run_facts *b, char *why, size_t len);
+
+/*
+ * Whether a plugin of the same name is a different file (SHA-256) in the
+ * two runs: 1 with "'NAME' (sha256 1eb974ff5206... -> 9c0d...)" in why, 0
+ * if not (or unknown).  Not a verdict: comparing two builds of a kernel is
+ * what ab is for; but the cases then measure different code, and compare
+ * says so.
+ */
+int pb_plugins_changed(const struct pb_run_facts *a, const struct pb_run_facts *b, char *why, size_t len);
 
 enum pb_entry_kind { PB_ENTRY_COMPARED, PB_ENTRY_ONLY_BASE, PB_ENTRY_ONLY_NEW, PB_ENTRY_NOT_COMPARABLE };
 

@@ -1,5 +1,6 @@
 /* plan.c: expanding run's options into jobs and cases, validated before anything is written. */
 #include "plan.h"
+#include "plugin.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -267,7 +268,8 @@ int pb_case_args(const struct pb_raw_row *k, char ***out, int *nout)
 	char params[PB_PARAMS_MAX];
 	const char *dash = strchr(k->bind, '-');
 	/* the options and their values, NUL-separated, then split into argv */
-	pb_sb_printf(&b, "%s%c%s%c", "--workload", 0, k->workload, 0);
+	const char *plugin = pb_plugin_path_of(k->workload); /* a plugin's case runs again from its file */
+	pb_sb_printf(&b, "%s%c%s%c", "--workload", 0, plugin ? plugin : k->workload, 0);
 	pb_sb_printf(&b, "%s%c%llu%c", "--size", 0, k->size, 0);
 	pb_sb_printf(&b, "%s%c%s%c", "--variant", 0, k->variant, 0);
 	pb_sb_printf(&b, "%s%c%d%c", "--workers", 0, k->workers, 0);

@@ -1243,6 +1243,14 @@ const struct pb_plugin_info *pb_plugin_info(const struct pb_workload *wl)
 	return p ? &p->info : NULL;
 }
 
+const char *pb_plugin_path_of(const char *name)
+{
+	for (int i = 0; i < nplugins; i++)
+		if (strcmp(plugins[i]->wl.name, name) == 0)
+			return plugins[i]->info.real;
+	return NULL;
+}
+
 const char *pb_workload_check(const struct pb_workload *wl)
 {
 	const struct plugin *p = find(wl);

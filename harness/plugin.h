@@ -88,6 +88,9 @@ const struct pb_plugin_info *pb_plugin_info(const struct pb_workload *wl);
 /* What raw.csv's check column records for wl's rows: "consistency" (a plugin without verify) or "reference". */
 const char *pb_workload_check(const struct pb_workload *wl);
 
+/* The file of the loaded plugin whose workload is called name (what -w needs to run it again), or NULL. */
+const char *pb_plugin_path_of(const char *name);
+
 /* meta.json's "plugins": one object per loaded plugin (name, path, realpath, sha256, bytes, abi, check); NULL if none. */
 json_t *pb_plugins_json(void);
 

@@ -241,4 +241,35 @@ for v in $(only_variants threads,pool | tr , ' '); do
 	expect_rc "$v: --timeout stops a kernel that hangs" 1
 	one_error "$v: ... one line" "bad at=500 $v j=2 .*: timed out after 1 s\$"
 done
+# ---- ab: a plugin's case is run again from its file by --confirm ----
+# NEW is the same parbench with the plugin's path swapped for a build of the same kernel at -O0:
+# the same workload name and case keys, slower.  --confirm must re-run the case with -w FILE (the
+# name alone is no workload), and the slowdown holds.
+if build collatzslow "$REPO/examples/collatz.c" -O0 -fno-inline; then
+	cat >"$TMP/slow-plugin-build" <<EOS
+#!/bin/sh
+for a; do
+	shift
+	case \$a in *libcollatz.so) a=\${a%libcollatz.so}libcollatzslow.so ;; esac
+	set -- "\$@" "\$a"
+done
+exec "$PARBENCH" "\$@"
+EOS
+	chmod +x "$TMP/slow-plugin-build"
+	run ab "$PARBENCH" "$TMP/slow-plugin-build" -w "$COLLATZ" -v serial --quick -c none --confirm 1 -q --out "$TMP/ab-plugin"
+	# 1 (confirmed), or 3 on a machine so loaded that the case stays noisy; never 2, the failed re-run
+	check "ab: a plugin's kernel made slower: a regression (or unsure on a loaded machine), exit 1 or 3" \
+		test "$RC" -eq 1 -o "$RC" -eq 3
+	expect_grep "ab --confirm re-ran the plugin's case" "confirm 1/1 round 5/5, build B" "$ERR"
+	expect_grep "ab --confirm names the plugin's case" "^(regression confirmed|still unsure): collatz " "$OUT"
+	expect_no_grep "ab --confirm does not ask for the plugin by name" "unknown workload" "$ERR"
+	expect_grep "compare warns that the plugin is another file in NEW" \
+		"^parbench: warning: ab: plugin 'collatz' \(sha256 [0-9a-f]{12}\.\.\. -> [0-9a-f]{12}\.\.\.\) is another file in NEW" "$ERR"
+	check "the re-run's rows are the plugin's" test "$(csv_col "$TMP/ab-plugin/confirm-1/b/raw.csv" workload | sort -u)" = collatz
+	expect_usage_error "ab: a bad plugin file is refused before any round" "ab: $P/nothere.so: " \
+		ab "$PARBENCH" "$PARBENCH" -w "$P/nothere.so" --out "$TMP/ab-bad"
+else
+	fail "collatz builds at -O0" "$(head -c 600 "$TMP/cc-collatzslow.err")"
+fi
+
 no_leftovers "no process, zombie or segment is left by any plugin run"
