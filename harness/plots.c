@@ -364,7 +364,8 @@ static void range_vars(char *vars, size_t len, const char *axis, const struct ra
 				double v = d * (m == 0 ? 1 : m == 1 ? 2 : 5);
 				if (v < lo || v > hi)
 					continue;
-				pb_fmt_double(num, sizeof num, v);
+				/* gnuplot's string-to-number conversion (real("1e-05")) refuses an exponent without a point */
+				snprintf(num, sizeof num, "%.6e", v);
 				snprintf(tl + strlen(tl), sizeof tl - strlen(tl), "%s%s", tl[0] ? " " : "", num);
 			}
 		vars_add(vars, len, "ytl='%s'", tl);

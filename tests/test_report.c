@@ -648,6 +648,44 @@ static void test_report_with_gnuplot(void **state)
 	unlink(path);
 }
 
+/*
+ * Times of tens of microseconds: a log y axis of under three decades gets tics at 1, 2 and 5, which
+ * gnuplot reads back as numbers; it refuses "2e-05" (an exponent without a point), so every plot of
+ * such a run failed under a slow build (ASan) where set-up took that long.
+ */
+static void test_report_small_times(void **state)
+{
+	(void)state;
+	if (system("gnuplot --version >/dev/null 2>&1") != 0)
+		SKIP("gnuplot is not installed");
+	char t[] = "/tmp/parbench-test-small.XXXXXX", path[600], cmd[700];
+	assert_non_null(mkdtemp(t));
+	snprintf(path, sizeof path, "%s/raw.csv", t);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(RAW_HEADER "\n", f);
+	static const struct {
+		const char *v;
+		int j;
+		double wall, setup;
+	} c[] = { { "serial", 1, 6e-4, 2e-5 }, { "threads", 1, 5e-4, 4e-5 }, { "threads", 2, 9e-5, 7e-5 },
+		  { "threads", 4, 2e-5, 5e-4 } };
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+		for (int rep = 1; rep <= 3; rep++)
+			fprintf(f, "r1,pi,1000,,%s,%d,8,1,static,none,%d,%g,%g,0.0001,0,1000,42,1,0\n", c[i].v, c[i].j, rep,
+				c[i].wall * (1 + 0.01 * rep), c[i].setup * (1 + 0.01 * rep));
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(run_report(t, NULL), 0);
+	static const char *const pngs[] = { "time", "setup", "speedup" };
+	for (size_t i = 0; i < sizeof pngs / sizeof pngs[0]; i++) {
+		snprintf(path, sizeof path, "%s/plots/pi-n1000-%s.png", t, pngs[i]);
+		if (access(path, F_OK) != 0)
+			fail_msg("no plot '%s' (see %s/plots/gnuplot.log)", path, t);
+	}
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", t);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_report_bad_dir(void **state)
 {
 	(void)state;
@@ -684,6 +722,7 @@ int main(void)
 		cmocka_unit_test(test_units_and_table),
 		cmocka_unit_test(test_report_without_gnuplot),
 		cmocka_unit_test(test_report_with_gnuplot),
+		cmocka_unit_test(test_report_small_times),
 		cmocka_unit_test(test_report_bad_dir),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
