@@ -239,7 +239,8 @@ tsan:
 	$(Q)$(MAKE) --no-print-directory BUILD=build-tsan OPT="-O1 -g -fsanitize=thread" LDFLAGS="-fsanitize=thread" WITH_OPENMP=no build-tsan/parbench build-tsan/parbench-creator build-tsan/tests/test_exec_threads build-tsan/tests/test_mech
 	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/tests/test_exec_threads
 	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/tests/test_mech
-	$(Q)TSAN_OPTIONS="halt_on_error=1" build-tsan/parbench run --quick -v threads -j 1,2,4 -r 2 -o $$(mktemp -d)/tsan >/dev/null && echo "tsan: clean"
+	$(Q)d=$$(mktemp -d) && TSAN_OPTIONS="halt_on_error=1" build-tsan/parbench run --quick -v threads -j 1,2,4 -r 2 -q -o $$d/tsan >/dev/null; \
+		rc=$$?; rm -rf "$$d"; [ $$rc -eq 0 ] && echo "tsan: clean"
 
 # valgrind cannot decode AVX-512, which -march=native may emit: a portable build of its own.
 valgrind:
