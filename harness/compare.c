@@ -652,6 +652,14 @@ static int compare_case(struct pb_comparison *c, struct pb_compare_entry *e, con
 		goto done;
 	for (int s = 0; s < 2; s++) {
 		nclean[s] = clean_values(side[s], c->has_rep_data[s], clean[s]);
+		if (nclean[s] == 0 && side[s]->n < PB_COMPARE_MIN_REPS) {
+			/* every one of too few repetitions disturbed: the case is unsure by its count already; keep them */
+			memcpy(clean[s], side[s]->v, side[s]->n * sizeof(double));
+			nclean[s] = side[s]->n;
+			snprintf(text, sizeof text, "all %zu %s repetitions disturbed, kept (too few to leave any out)",
+				 side[s]->n, name[s]);
+			add_reason(e->note, sizeof e->note, text);
+		}
 		e->left_out[s] = side[s]->n - nclean[s];
 		c->disturbed[s] += e->left_out[s];
 		if (e->left_out[s] && nclean[s] < PB_COMPARE_MIN_REPS && side[s]->n >= PB_COMPARE_MIN_REPS)
@@ -670,8 +678,9 @@ static int compare_case(struct pb_comparison *c, struct pb_compare_entry *e, con
 			nclean[s] = side[s]->n;
 		}
 	} else if (e->left_out[0] || e->left_out[1]) {
-		snprintf(e->note, sizeof e->note, "disturbed repetitions left out: %zu of %zu in BASE, %zu of %zu in NEW",
+		snprintf(text, sizeof text, "disturbed repetitions left out: %zu of %zu in BASE, %zu of %zu in NEW",
 			 e->left_out[0], vb->n, e->left_out[1], vn->n);
+		add_reason(e->note, sizeof e->note, text);
 	}
 	if (case_stats(clean[0], nclean[0], clean[1], nclean[1], higher_better, &e->cmp) != 0)
 		goto done;

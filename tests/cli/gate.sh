@@ -149,6 +149,12 @@ check "the disturbance columns are numbers, the flag 0 or 1" awk -F, 'NR > 1 && 
 check "meta.json: binding_supported" python3 -c "import json,sys; m=json.load(open(sys.argv[1]))['machine']; assert isinstance(m['binding_supported'], bool)" "$D/meta.json"
 run compare "$D" "$D"
 expect_rc "a run against itself: exit 0" 0
+# a loaded machine can flag every one of a few repetitions: they are kept (the case is unsure by its count), not an error
+mkdir -p "$TMP/alldist"
+awk -F, 'BEGIN { OFS = "," } NR > 1 { $24 = 1 } { print }' "$D/raw.csv" >"$TMP/alldist/raw.csv"
+run compare "$TMP/alldist" "$TMP/alldist"
+expect_rc "every one of 3 repetitions disturbed: compared, exit 0" 0
+expect_grep "... and the note says they were kept" "all 3 BASE repetitions disturbed, kept" "$OUT"
 
 # perf-check: stdout is the comparison alone, the run's table in a log; a slowdown is confirmed before failing
 PB=$PARBENCH
