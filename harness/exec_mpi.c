@@ -286,12 +286,14 @@ static void build_launch(struct launch *l, const char *mpirun, const char *rank,
 		add(l, "--host");
 		add(l, "%s", host);
 		add_job(l, rank, job, ma, sock);
-		add(l, ":");
-		add(l, "-np");
-		add(l, "%d", o->workers);
-		add(l, "--host");
-		add(l, "%s", hosts);
-		add_job(l, rank, job, ma, sock);
+		if (o->workers > 0) { /* mech's collectives over one rank have none elsewhere */
+			add(l, ":");
+			add(l, "-np");
+			add(l, "%d", o->workers);
+			add(l, "--host");
+			add(l, "%s", hosts);
+			add_job(l, rank, job, ma, sock);
+		}
 	} else {
 		add(l, "-np");
 		add(l, "%d", o->workers + 1);

@@ -58,15 +58,18 @@ static int mech_item(void *ctx, const char *val)
 			if (strcmp(val, "all") == 0 ? all[i]->mpi : strcmp(all[i]->family, val) != 0)
 				continue; /* all: not the MPI jobs, which are asked for by name, as run's mpi variant */
 			some++;
+			any += !all[i]->available || all[i]->available(why, sizeof why);
+		}
+		if (some && !any) /* a family none of whose mechanisms this machine has: one line, as a name */
+			return bad("%s is not available here: %s", val, why);
+		for (int i = 0; all[i]; i++) {
+			if (strcmp(val, "all") == 0 ? all[i]->mpi : strcmp(all[i]->family, val) != 0)
+				continue;
 			if (all[i]->available && !all[i]->available(why, sizeof why))
 				pb_warn("mech: %s skipped: %s", all[i]->name, why); /* named alone, it is an error */
 			else if (add_mech(o, all[i], 0))
 				return 2;
-			else
-				any++;
 		}
-		if (some && !any) /* a family none of whose mechanisms this machine has */
-			return bad("%s is not available here: %s", val, why);
 		return 0;
 	}
 	const struct pb_mech *m = pb_mech_find(val);

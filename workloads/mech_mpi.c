@@ -27,7 +27,7 @@ static const uint64_t coll_bytes[] = { 8, 64, 256, 1024, 4096, 16384, 65536, 262
 static int allreduce_check(const struct pb_mech_case *c, char *err, size_t len)
 {
 	if (c->bytes % 8) {
-		snprintf(err, len, "mpi-allreduce: message size %llu is not a whole number of doubles (a multiple of 8)",
+		snprintf(err, len, "message size %llu is not a whole number of doubles (a multiple of 8)",
 			 (unsigned long long)c->bytes);
 		return -1;
 	}
