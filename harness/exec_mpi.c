@@ -539,6 +539,12 @@ static int read_reply(struct pb_exec *ex, uint32_t want, struct pb_mpi_msg *m, c
 	return 0;
 }
 
+/* The task table's bytes: one slot per worker rank, at least one (mech's collective of one rank has none). */
+static size_t table_len(const struct pb_exec *ex)
+{
+	return (size_t)(ex->P > 0 ? ex->P : 1) * sizeof *ex->table;
+}
+
 static void free_exec(struct pb_exec *ex)
 {
 	if (ex->sock >= 0)
@@ -546,7 +552,7 @@ static void free_exec(struct pb_exec *ex)
 	if (ex->mpirun > 0)
 		reap_mpirun(ex, 0);
 	if (ex->table)
-		munmap(ex->table, (size_t)ex->P * sizeof *ex->table);
+		munmap(ex->table, table_len(ex));
 	if (ex->table_fd >= 0)
 		close(ex->table_fd);
 	if (ex->dir[0]) {
@@ -572,7 +578,7 @@ static int make_dir(struct pb_exec *ex, char *err, size_t errlen)
 	pb_path_register(ex->dir);
 	snprintf(ex->log, sizeof ex->log, "%s/mpirun.log", ex->dir);
 	ex->table_fd = (int)memfd_create("parbench-mpi-tasks", MFD_CLOEXEC);
-	size_t len = (size_t)ex->P * sizeof *ex->table;
+	size_t len = table_len(ex);
 	if (ex->table_fd < 0 || ftruncate(ex->table_fd, (off_t)len) != 0 ||
 	    (ex->table = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ex->table_fd, 0)) == MAP_FAILED) {
 		ex->table = NULL;
@@ -728,13 +734,16 @@ static int mech_reply(struct pb_exec *ex, uint32_t want, struct pb_mpi_mech_msg 
 	return 0;
 }
 
-struct pb_exec *pb_mpi_mech_open(const struct pb_mech_case *c, const char *hostfile, char *err, size_t len)
+struct pb_exec *pb_mpi_mech_open(const struct pb_mech_case *c, const struct pb_bind *bind, const char *hostfile,
+				 char *err, size_t len)
 {
 	struct pb_exec_opts o;
 	struct mech_args ma = { c->m->name, c->bytes };
 	memset(&o, 0, sizeof o);
 	o.workers = c->nep - 1; /* rank 0 on this host, the others where the hostfile says */
 	o.bind.kind = PB_BIND_NONE;
+	if (bind) /* -b core|pu: mpirun --bind-to core|hwthread --map-by ..., as run's mpi variant */
+		o.bind = *bind;
 	o.hostfile = hostfile && *hostfile ? hostfile : NULL;
 	struct pb_exec *ex = alloc_exec(o.workers > 0 ? o.workers : 1, err, len);
 	struct pb_mpi_mech_rank *r = calloc((size_t)c->nep, sizeof *r);
@@ -802,6 +811,19 @@ int pb_mpi_mech_run(struct pb_exec *ex, uint64_t ops, uint64_t batch, double *sp
 	}
 	free(r);
 	return 0;
+}
+
+void pb_mpi_mech_describe(char *buf, size_t len)
+{
+	char rank[PATH_MAX + 32] = "?", run[PATH_MAX + 32] = "?";
+	rank_binary(rank, sizeof rank);
+	find_mpirun(run, sizeof run);
+	snprintf(buf, len,
+		 "launch: %s%s --oversubscribe --bind-to none|core|hwthread[:overload-allowed] [--map-by core|hwthread|socket] "
+		 "[--mca mpi_yield_when_idle 1 when ranks outnumber CPUs] [--hostfile FILE] -np 1 --host THIS_HOST %s --mech NAME "
+		 "--bytes N --socket PATH : -np RANKS-1 --host FILE's hosts %s ... (one context, -np RANKS, without a hostfile); "
+		 "rank 0 times each batch with MPI_Wtime from after an MPI_Barrier to the end of its last operation",
+		 run, geteuid() == 0 ? " --allow-run-as-root" : "", rank, rank);
 }
 
 void pb_mpi_mech_close(struct pb_exec *ex)

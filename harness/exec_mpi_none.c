@@ -64,9 +64,11 @@ int pb_mech_mpi_available(char *why, size_t len)
 	return 0;
 }
 
-struct pb_exec *pb_mpi_mech_open(const struct pb_mech_case *c, const char *hostfile, char *err, size_t len)
+struct pb_exec *pb_mpi_mech_open(const struct pb_mech_case *c, const struct pb_bind *bind, const char *hostfile,
+				 char *err, size_t len)
 {
 	(void)c;
+	(void)bind;
 	(void)hostfile;
 	snprintf(err, len, "mpi: %s", NO_MPI);
 	return NULL;
@@ -82,6 +84,11 @@ int pb_mpi_mech_run(struct pb_exec *ex, uint64_t ops, uint64_t batch, double *sp
 	(void)eps;
 	snprintf(err, len, "mpi: %s", NO_MPI);
 	return -1;
+}
+
+void pb_mpi_mech_describe(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", NO_MPI);
 }
 
 void pb_mpi_mech_close(struct pb_exec *ex)

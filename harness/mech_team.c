@@ -404,7 +404,7 @@ struct pb_team *pb_team_open(const struct pb_team_opts *o, char *err, size_t len
 	}
 	if (t->c.m->mpi) { /* an MPI job: mpirun and its ranks (exec_mpi.c) */
 		char why[1024] = "";
-		if (!(t->mpi = pb_mpi_mech_open(&t->c, o->hostfile, why, sizeof why))) {
+		if (!(t->mpi = pb_mpi_mech_open(&t->c, o->bind, o->hostfile, why, sizeof why))) {
 			failf(err, len, t, "%s", why);
 			pb_team_close(t);
 			return NULL;

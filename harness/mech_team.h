@@ -8,6 +8,7 @@
 #include "../workloads/mech.h"
 #include "counters.h"
 #include "cpuset.h"
+#include "pin.h"
 
 struct pb_team_opts {
 	const struct pb_mech_case *c;
@@ -16,6 +17,7 @@ struct pb_team_opts {
 	const char *label;                      /* the case, for messages */
 	const char *tmpdir;
 	const char *hostfile;                   /* the mpi family: the ranks' hosts (--hostfile), or NULL: this host */
+	const struct pb_bind *bind;             /* the mpi family: -b, for mpirun's --bind-to (NULL: none) */
 };
 
 /* What one endpoint reports about one batch. */
@@ -73,7 +75,10 @@ void pb_team_close(struct pb_team *t);
  * and the rest call these for such a mechanism.
  */
 struct pb_exec;
-struct pb_exec *pb_mpi_mech_open(const struct pb_mech_case *c, const char *hostfile, char *err, size_t len);
+struct pb_exec *pb_mpi_mech_open(const struct pb_mech_case *c, const struct pb_bind *bind, const char *hostfile,
+				 char *err, size_t len);
+/* The launch, in words, for meta.json. */
+void pb_mpi_mech_describe(char *buf, size_t len);
 /* One batch: rank 0's span and the ranks' facts into eps (c->nep).  -1 with err if the job died. */
 int pb_mpi_mech_run(struct pb_exec *ex, uint64_t ops, uint64_t batch, double *span_s, struct pb_team_ep *eps,
 		    char *err, size_t len);

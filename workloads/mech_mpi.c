@@ -48,7 +48,7 @@ static const struct pb_mech mpi_mechs[] = {
 	MPI_MECH("mpi-pingpong", "MPI_Send/MPI_Recv ping-pong between ranks 0 and 1 (one operation: the round trip)",
 		 PB_BIT(PB_MODE_LAT), 1,
 		 1, pt2pt_bytes, 2, 1, 1, NULL),
-	MPI_MECH("mpi-bw", "a stream from rank 0 to 1: windows of 64 MPI_Isend, MPI_Waitall, an ack per window (osu_bw)",
+	MPI_MECH("mpi-bw", "rank 0 to 1 in windows of 64 MPI_Isend, MPI_Waitall, an ack per window (osu_bw)",
 		 PB_BIT(PB_MODE_BW), 1, 1, pt2pt_bytes, 2, 1, 1, NULL),
 	MPI_MECH("mpi-allreduce", "MPI_Allreduce (sum) of bytes/8 doubles over -j ranks (default 2)", 0, 1, 8, coll_bytes, 1,
 		 64, 2, allreduce_check),

@@ -77,6 +77,27 @@ for r in rows:
     assert len(cpus) == 3 and all(c.split(':')[0] == sys.argv[2] for c in cpus), r['cpus']
 EOF
 
+run mech -m mpi-barrier,mpi-allreduce -j 1 --bytes 8 -n 64 -r 1 -c none -q -o "$TMP/one"
+expect_rc "a collective of one rank exits 0" 0
+check "one rank: one host:cpus entry, verified" test -z "$(csv_col "$TMP/one/raw.csv" cpus | grep -Ev "^$host:[0-9,-]+$")"
+if can_bind core && [ "$(allowed_cpus)" -ge 2 ]; then
+	run mech -m mpi-pingpong --bytes 64 -b core -r 2 --min-time 0.002 -c none -q -o "$TMP/bound"
+	expect_rc "-b core (mpirun --bind-to core) exits 0" 0
+	check "-b core: each rank stayed on one CPU, bind column core-compact" python3 - "$TMP/bound/raw.csv" <<'EOF'
+import csv, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    assert r['bind'] == 'core-compact', r['bind']
+    assert all(c.split(':')[1].isdigit() for c in r['cpus'].split(';')), r['cpus']
+EOF
+	check "meta.json has the mpi launch" python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))['mech']
+assert 'mpirun' in d['mpi'] and '--mech' in d['mpi'], d
+" "$TMP/bound/meta.json"
+else
+	skip "mech mpi -b core" "binding does not work here, or this process has one CPU"
+fi
+
 # ---- bad input: one line, exit 2, nothing started ----
 expect_usage_error "allreduce of a size that is not whole doubles" "not a whole number of doubles" \
 	mech -m mpi-allreduce --bytes 12 -o "$TMP/bad"
