@@ -7,13 +7,14 @@
 . "$(dirname "$0")/lib.sh"
 
 run list
-if ! grep -Eq '^  mpi +mpi-pingpong +available' "$OUT"; then
-	expect_grep "list says why the mpi family is unavailable" "^  mpi +mpi-pingpong +unavailable +" "$OUT"
+cp "$OUT" "$TMP/list"
+if ! grep -Eq '^  mpi +mpi-pingpong +available' "$TMP/list"; then
+	expect_grep "list says why the mpi family is unavailable" "^  mpi +mpi-pingpong +unavailable +" "$TMP/list"
 	expect_usage_error "-m mpi without MPI is refused, with the reason" "mech: mpi is not available here: " \
 		mech -m mpi -o "$TMP/none"
 	expect_usage_error "-m mpi-pingpong without MPI is refused" "mech: mpi-pingpong is not available here: " \
 		mech -m mpi-pingpong -o "$TMP/none"
-	skip "the mpi family of mech" "$(sed -n 's/^  mpi *mpi-pingpong *unavailable *//p' "$OUT")"
+	skip "the mpi family of mech" "$(sed -n 's/^  mpi *mpi-pingpong *unavailable *//p' "$TMP/list")"
 	exit 0
 fi
 host=$(hostname)
