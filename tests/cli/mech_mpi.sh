@@ -149,6 +149,12 @@ RC=$?
 expect_rc "SIGINT during an mpi case exits 130" 130
 no_leftovers "SIGINT: no rank, mpirun, session directory or segment left"
 
+# ---- --timeout stops a batch that will not end, and the job with it ----
+run mech -m mpi-pingpong --bytes 8 -n 1000000000 -r 1 --timeout 3 -c none -q -o "$TMP/timeout"
+expect_rc "--timeout fails a batch that runs past it" 1
+expect_grep "--timeout: the case and the limit are named" "mpi-pingpong.*timed out after 3 s" "$ERR"
+no_leftovers "--timeout: no rank, mpirun, session directory or segment left"
+
 # ---- across two hosts (network namespaces, as mpi_hosts.sh): root only ----
 if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1 || ! command -v unshare >/dev/null 2>&1; then
 	skip "mech mpi across hosts" "needs root, ip (iproute2) and unshare to make network namespaces"
