@@ -161,6 +161,14 @@ static json_t *mech_meta(const struct mech_runner *r)
 	json_object_set_new(mech, "timer", timer);
 	json_object_set_new(mech, "reference", reference_meta(r));
 	json_object_set_new(mech, "tmpdir", json_string(r->tmpdir));
+	for (size_t i = 0; i < r->plan.n; i++)
+		if (r->plan.cases[i].mc.m->mpi) { /* the mpi family's launch, as run's variants.mpi */
+			char launch[8192];
+			pb_mpi_mech_describe(launch, sizeof launch);
+			json_object_set_new(mech, "mpi", json_string(launch));
+			json_object_set_new(mech, "hostfile", json_string(r->o->hostfile));
+			break;
+		}
 	json_object_set_new(m, "mech", mech);
 	return m;
 }
@@ -242,7 +250,7 @@ static int open_case(struct mech_runner *r, struct mech_case_run *cr)
 	if (pc->mc.nep > pb_available_cpus() && pc->mc.wait == PB_MWAIT_SPIN)
 		pb_session_warn(&r->s, "%s: %d spinning endpoints on %d CPUs: every hand-off waits for a time slice",
 				pc->label, pc->mc.nep, pb_available_cpus());
-	struct pb_team_opts to = { &pc->mc, sets, &r->counters, pc->label, r->tmpdir };
+	struct pb_team_opts to = { &pc->mc, sets, &r->counters, pc->label, r->tmpdir, r->o->hostfile, &pc->bind };
 	pb_session_progress(&r->s, cr->i, pc->label, "starting", 0);
 	pb_watchdog_arm(r->o->c.timeout_s, pc->label);
 	double t0 = pb_now();
@@ -331,6 +339,8 @@ static int record(struct mech_runner *r, struct mech_case_run *cr, int rep, cons
 		pb_cpuset_format(&f->cpus, one, sizeof one);
 		if (e)
 			pb_sb_putn(&cpus, ";", 1);
+		if (f->host[0]) /* an MPI rank: host:cpus, as run's mpi variant records its ranks */
+			pb_sb_printf(&cpus, "%s:", f->host);
 		pb_sb_puts(&cpus, one);
 	}
 	snprintf(row.result, sizeof row.result, "seen=%s", seen);
@@ -350,8 +360,14 @@ static void seen_of(struct mech_runner *r, const struct mech_case_run *cr, const
 		snprintf(buf, len, "unknown");
 		return;
 	}
-	for (int e = 0; e < b->nep; e++)
+	for (int e = 0; e < b->nep; e++) {
 		sets[e] = b->ep[e].cpus;
+		if (strcmp(b->ep[e].host, b->ep[0].host) != 0) { /* MPI ranks on several hosts */
+			snprintf(buf, len, "other-host");
+			free(sets);
+			return;
+		}
+	}
 	pb_mech_place_seen(&r->topo, sets, b->nep, cr->pc->mc.m->place_group, buf, len);
 	free(sets);
 }

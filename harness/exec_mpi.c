@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "exec_proc_common.h"
+#include "mech_team.h"
 #include "mpi_proto.h"
 #include "plugin.h"
 #include "proc.h"
@@ -57,6 +58,7 @@ struct pb_exec {
 	pid_t mpirun;              /* 0 once reaped */
 	int sock;                  /* the coordinator's connection */
 	int failed;                /* a run failed: close does not ask */
+	int mech;                  /* a job of parbench mech's mpi family: every rank takes part, rank 0 too */
 	long coord_pid;            /* rank 0, from the socket's peer credentials */
 	char dir[4096];            /* the private directory */
 	char log[4200];            /* mpirun's stdout and stderr */
@@ -102,6 +104,12 @@ static int find_mpirun(char *buf, size_t len)
 		p += l + (p[l] == ':');
 	}
 	return -1;
+}
+
+static int mpi_available(char *why, size_t len);
+int pb_mech_mpi_available(char *why, size_t len)
+{
+	return mpi_available(why, len);
 }
 
 static int mpi_available(char *why, size_t len)
@@ -156,9 +164,25 @@ static void add(struct launch *l, const char *fmt, ...)
 }
 
 /* The job's description for every rank: workload, size, parameters, and the socket. */
-static void add_job(struct launch *l, const char *rank, const struct pb_job *job, const char *sock)
+/* parbench mech's job: a mechanism and its message size instead of a workload (job is then NULL) */
+struct mech_args {
+	const char *name;
+	uint64_t bytes;
+};
+
+static void add_job(struct launch *l, const char *rank, const struct pb_job *job, const struct mech_args *ma,
+		    const char *sock)
 {
 	add(l, "%s", rank);
+	if (ma) { /* parbench-mpi --mech NAME --bytes N --socket PATH */
+		add(l, "--mech");
+		add(l, "%s", ma->name);
+		add(l, "--bytes");
+		add(l, "%llu", (unsigned long long)ma->bytes);
+		add(l, "--socket");
+		add(l, "%s", sock);
+		return;
+	}
 	add(l, "--socket");
 	add(l, "%s", sock);
 	add(l, "--workload");
@@ -222,7 +246,8 @@ static int hostfile_hosts(const char *file, char *buf, size_t len, char *err, si
 }
 
 static void build_launch(struct launch *l, const char *mpirun, const char *rank, const struct pb_exec_opts *o,
-			 const struct pb_job *job, const char *dir, const char *sock, const char *hosts)
+			 const struct pb_job *job, const struct mech_args *ma, const char *dir, const char *sock,
+			 const char *hosts)
 {
 	char host[256];
 	memset(l, 0, sizeof *l);
@@ -244,6 +269,12 @@ static void build_launch(struct launch *l, const char *mpirun, const char *rank,
 	add(l, "--mca");
 	add(l, "btl_vader_backing_directory");
 	add(l, "%s", dir);
+	if (ma && o->workers + 1 > pb_available_cpus()) {
+		/* more spinning ranks than CPUs (mech's ranks all poll): let a waiting one give its CPU away */
+		add(l, "--mca");
+		add(l, "mpi_yield_when_idle");
+		add(l, "1");
+	}
 	if (o->hostfile && *o->hostfile) {
 		add(l, "--hostfile");
 		add(l, "%s", o->hostfile);
@@ -254,17 +285,19 @@ static void build_launch(struct launch *l, const char *mpirun, const char *rank,
 		add(l, "1");
 		add(l, "--host");
 		add(l, "%s", host);
-		add_job(l, rank, job, sock);
-		add(l, ":");
-		add(l, "-np");
-		add(l, "%d", o->workers);
-		add(l, "--host");
-		add(l, "%s", hosts);
-		add_job(l, rank, job, sock);
+		add_job(l, rank, job, ma, sock);
+		if (o->workers > 0) { /* mech's collectives over one rank have none elsewhere */
+			add(l, ":");
+			add(l, "-np");
+			add(l, "%d", o->workers);
+			add(l, "--host");
+			add(l, "%s", hosts);
+			add_job(l, rank, job, ma, sock);
+		}
 	} else {
 		add(l, "-np");
 		add(l, "%d", o->workers + 1);
-		add_job(l, rank, job, sock);
+		add_job(l, rank, job, ma, sock);
 	}
 }
 
@@ -383,7 +416,12 @@ static void report_death(struct pb_exec *ex, char *err, size_t errlen)
 			r = -1;
 	}
 	free(data);
-	if (r >= 1 && r <= ex->P) {
+	if (ex->mech && r >= 0 && r <= ex->P) {
+		if (pid == 0)
+			pid = r ? ex->w[r - 1].st.pid : ex->coord_pid;
+		snprintf(err, errlen, "mpi: rank %d (pid %ld) on host %s died mid-exchange: killed by signal %d", r, pid,
+			 host, sig);
+	} else if (r >= 1 && r <= ex->P) {
 		uint64_t f = ex->table[r - 1].first, c = ex->table[r - 1].count;
 		if (pid == 0) /* mpirun may not know it: the rank told us at start-up */
 			pid = ex->w[r - 1].st.pid;
@@ -501,6 +539,12 @@ static int read_reply(struct pb_exec *ex, uint32_t want, struct pb_mpi_msg *m, c
 	return 0;
 }
 
+/* The task table's bytes: one slot per worker rank, at least one (mech's collective of one rank has none). */
+static size_t table_len(const struct pb_exec *ex)
+{
+	return (size_t)(ex->P > 0 ? ex->P : 1) * sizeof *ex->table;
+}
+
 static void free_exec(struct pb_exec *ex)
 {
 	if (ex->sock >= 0)
@@ -508,7 +552,7 @@ static void free_exec(struct pb_exec *ex)
 	if (ex->mpirun > 0)
 		reap_mpirun(ex, 0);
 	if (ex->table)
-		munmap(ex->table, (size_t)ex->P * sizeof *ex->table);
+		munmap(ex->table, table_len(ex));
 	if (ex->table_fd >= 0)
 		close(ex->table_fd);
 	if (ex->dir[0]) {
@@ -534,7 +578,7 @@ static int make_dir(struct pb_exec *ex, char *err, size_t errlen)
 	pb_path_register(ex->dir);
 	snprintf(ex->log, sizeof ex->log, "%s/mpirun.log", ex->dir);
 	ex->table_fd = (int)memfd_create("parbench-mpi-tasks", MFD_CLOEXEC);
-	size_t len = (size_t)ex->P * sizeof *ex->table;
+	size_t len = table_len(ex);
 	if (ex->table_fd < 0 || ftruncate(ex->table_fd, (off_t)len) != 0 ||
 	    (ex->table = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, ex->table_fd, 0)) == MAP_FAILED) {
 		ex->table = NULL;
@@ -544,71 +588,88 @@ static int make_dir(struct pb_exec *ex, char *err, size_t errlen)
 	return 0;
 }
 
-static struct pb_exec *mpi_open(const struct pb_exec_opts *o, const struct pb_job *job, char *err, size_t errlen)
+/*
+ * Launch the job and accept rank 0's connection (ex->sock): the private
+ * directory, the socket, mpirun under the subreaper.  0, or -1 with err.
+ */
+static int start_job(struct pb_exec *ex, const struct pb_exec_opts *o, const struct pb_job *job,
+		     const struct mech_args *ma, char *err, size_t errlen)
 {
 	char rank[PATH_MAX + 32], mpirun[PATH_MAX + 32], sock[4096 + 8];
-	struct pb_exec *ex = calloc(1, sizeof *ex);
 	struct launch *l = calloc(1, sizeof *l);
-	int lfd = -1;
-	if (!ex || !l || !(ex->w = calloc((size_t)o->workers, sizeof *ex->w)) ||
-	    !(ex->stats = calloc((size_t)o->workers, sizeof *ex->stats))) {
+	int lfd = -1, rc = -1;
+	char *hosts = calloc(1, 8192);
+	if (!l || !hosts) {
 		snprintf(err, errlen, "mpi: out of memory");
-		goto fail0;
+		goto out;
 	}
-	ex->P = o->workers;
-	ex->sock = ex->table_fd = -1;
 	if (rank_binary(rank, sizeof rank) != 0 || find_mpirun(mpirun, sizeof mpirun) != 0) {
 		mpi_available(err, errlen);
-		goto fail;
+		goto out;
 	}
 	if (make_dir(ex, err, errlen) != 0)
-		goto fail;
+		goto out;
 	snprintf(sock, sizeof sock, "%s/s", ex->dir);
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(sock) >= sizeof sa.sun_path) {
 		snprintf(err, errlen, "mpi: socket path '%s' is too long", sock);
-		goto fail;
+		goto out;
 	}
 	memcpy(sa.sun_path, sock, strlen(sock) + 1);
 	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(lfd, 1) != 0) {
 		snprintf(err, errlen, "mpi: cannot listen on '%s': %s", sock, strerror(errno));
-		goto fail;
+		goto out;
 	}
-	char hosts[8192] = "";
-	if (o->hostfile && *o->hostfile && hostfile_hosts(o->hostfile, hosts, sizeof hosts, err, errlen) != 0)
-		goto fail;
-	build_launch(l, mpirun, rank, o, job, ex->dir, sock, hosts);
+	if (o->hostfile && *o->hostfile && hostfile_hosts(o->hostfile, hosts, 8192, err, errlen) != 0)
+		goto out;
+	build_launch(l, mpirun, rank, o, job, ma, ex->dir, sock, hosts);
 	prctl(PR_SET_CHILD_SUBREAPER, 1); /* see reap_orphans */
 	if (start_mpirun(ex, l, err, errlen) != 0)
-		goto fail;
+		goto out;
 	if ((ex->sock = accept_coordinator(ex, lfd, err, errlen)) < 0)
-		goto fail;
-	close(lfd);
-	lfd = -1;
+		goto out;
 	unlink(sock);
 	struct ucred cred;
 	socklen_t cl = sizeof cred;
 	if (getsockopt(ex->sock, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0)
 		ex->coord_pid = cred.pid;
-	struct pb_mpi_msg m;
-	if (send_hello(ex, job, o->counters, err, errlen) != 0 || read_reply(ex, PB_MPI_READY, &m, err, errlen) != 0)
-		goto fail;
-	free(l);
-	return ex;
-fail:
+	rc = 0;
+out:
 	if (lfd >= 0)
 		close(lfd);
-	free_exec(ex);
 	free(l);
-	return NULL;
-fail0:
-	if (ex) {
-		free(ex->w);
+	free(hosts);
+	return rc;
+}
+
+static struct pb_exec *alloc_exec(int P, char *err, size_t errlen)
+{
+	struct pb_exec *ex = calloc(1, sizeof *ex);
+	if (!ex || !(ex->w = calloc((size_t)P, sizeof *ex->w)) || !(ex->stats = calloc((size_t)P, sizeof *ex->stats))) {
+		snprintf(err, errlen, "mpi: out of memory");
+		if (ex)
+			free(ex->w);
 		free(ex);
+		return NULL;
 	}
-	free(l);
-	return NULL;
+	ex->P = P;
+	ex->sock = ex->table_fd = -1;
+	return ex;
+}
+
+static struct pb_exec *mpi_open(const struct pb_exec_opts *o, const struct pb_job *job, char *err, size_t errlen)
+{
+	struct pb_exec *ex = alloc_exec(o->workers, err, errlen);
+	if (!ex)
+		return NULL;
+	struct pb_mpi_msg m;
+	if (start_job(ex, o, job, NULL, err, errlen) != 0 || send_hello(ex, job, o->counters, err, errlen) != 0 ||
+	    read_reply(ex, PB_MPI_READY, &m, err, errlen) != 0) {
+		free_exec(ex);
+		return NULL;
+	}
+	return ex;
 }
 
 static int mpi_run(struct pb_exec *ex, const struct pb_job *job, const struct pb_run_req *req,
@@ -651,6 +712,128 @@ static void mpi_close(struct pb_exec *ex)
 		struct pb_mpi_msg m;
 		memset(&m, 0, sizeof m);
 		m.op = PB_MPI_EXIT;
+		if (pb_write_full(ex->sock, &m, sizeof m) == 0)
+			reap_mpirun(ex, CLOSE_GRACE_S);
+	}
+	free_exec(ex);
+}
+
+/* ---- parbench mech's mpi family: every rank runs the mechanism, rank 0 times it ---- */
+
+/* A MECH_DONE or MECH_READY header and its nranks records; ERROR's text into err. */
+static int mech_reply(struct pb_exec *ex, uint32_t want, struct pb_mpi_mech_msg *m, struct pb_mpi_mech_rank *r,
+		      char *err, size_t errlen)
+{
+	int n = ex->P + 1;
+	if (pb_read_full(ex->sock, m, sizeof *m) != 0 || m->op != want || (int)m->nranks != n ||
+	    m->version != PB_MPI_PROTO_VERSION || pb_read_full(ex->sock, r, (size_t)n * sizeof *r) != 0) {
+		ex->failed = 1;
+		report_death(ex, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+struct pb_exec *pb_mpi_mech_open(const struct pb_mech_case *c, const struct pb_bind *bind, const char *hostfile,
+				 char *err, size_t len)
+{
+	struct pb_exec_opts o;
+	struct mech_args ma = { c->m->name, c->bytes };
+	memset(&o, 0, sizeof o);
+	o.workers = c->nep - 1; /* rank 0 on this host, the others where the hostfile says */
+	o.bind.kind = PB_BIND_NONE;
+	if (bind) /* -b core|pu: mpirun --bind-to core|hwthread --map-by ..., as run's mpi variant */
+		o.bind = *bind;
+	o.hostfile = hostfile && *hostfile ? hostfile : NULL;
+	struct pb_exec *ex = alloc_exec(o.workers > 0 ? o.workers : 1, err, len);
+	struct pb_mpi_mech_rank *r = calloc((size_t)c->nep, sizeof *r);
+	struct pb_mpi_mech_msg m;
+	if (!ex || !r) {
+		snprintf(err, len, "mpi: out of memory");
+		free(r);
+		if (ex)
+			free_exec(ex);
+		return NULL;
+	}
+	ex->P = o.workers;
+	ex->mech = 1;
+	if (start_job(ex, &o, NULL, &ma, err, len) != 0 || mech_reply(ex, PB_MPI_MECH_READY, &m, r, err, len) != 0) {
+		free(r);
+		free_exec(ex);
+		return NULL;
+	}
+	for (int i = 1; i < c->nep; i++)
+		ex->w[i - 1].st.pid = r[i].pid;
+	free(r);
+	return ex;
+}
+
+int pb_mpi_mech_run(struct pb_exec *ex, uint64_t ops, uint64_t batch, double *span_s, struct pb_team_ep *eps,
+		    char *err, size_t len)
+{
+	struct pb_mpi_mech_msg m;
+	int n = ex->P + 1;
+	struct pb_mpi_mech_rank *r = calloc((size_t)n, sizeof *r);
+	if (!r) {
+		snprintf(err, len, "mpi: out of memory");
+		return -1;
+	}
+	memset(&m, 0, sizeof m);
+	m.op = PB_MPI_MECH_RUN;
+	m.version = PB_MPI_PROTO_VERSION;
+	m.ops = ops;
+	m.batch = batch;
+	if (pb_write_full(ex->sock, &m, sizeof m) != 0) {
+		ex->failed = 1;
+		report_death(ex, err, len);
+		free(r);
+		return -1;
+	}
+	if (mech_reply(ex, PB_MPI_MECH_DONE, &m, r, err, len) != 0) {
+		free(r);
+		return -1;
+	}
+	*span_s = m.span_s;
+	for (int i = 0; i < n; i++) {
+		struct pb_team_ep *e = &eps[i];
+		memset(e, 0, sizeof *e);
+		e->cpus = r[i].cpus;
+		e->user_s = r[i].user_s;
+		e->sys_s = r[i].sys_s;
+		e->max_rss_kb = (long)r[i].max_rss_kb;
+		e->pid = r[i].pid;
+		snprintf(e->host, sizeof e->host, "%s", r[i].host);
+		e->out.done = r[i].done;
+		e->out.bad = r[i].bad;
+		e->out.first_bad = r[i].first_bad;
+		memcpy(e->out.why, r[i].why, sizeof e->out.why);
+		e->out.why[sizeof e->out.why - 1] = '\0';
+	}
+	free(r);
+	return 0;
+}
+
+void pb_mpi_mech_describe(char *buf, size_t len)
+{
+	char rank[PATH_MAX + 32] = "?", run[PATH_MAX + 32] = "?";
+	rank_binary(rank, sizeof rank);
+	find_mpirun(run, sizeof run);
+	snprintf(buf, len,
+		 "launch: %s%s --oversubscribe --bind-to none|core|hwthread[:overload-allowed] [--map-by core|hwthread|socket] "
+		 "[--mca mpi_yield_when_idle 1 when ranks outnumber CPUs] [--hostfile FILE] -np 1 --host THIS_HOST %s --mech NAME "
+		 "--bytes N --socket PATH : -np RANKS-1 --host FILE's hosts %s ... (one context, -np RANKS, without a hostfile); "
+		 "rank 0 times each batch with MPI_Wtime from after an MPI_Barrier to the end of its last operation",
+		 run, geteuid() == 0 ? " --allow-run-as-root" : "", rank, rank);
+}
+
+void pb_mpi_mech_close(struct pb_exec *ex)
+{
+	if (!ex)
+		return;
+	if (!ex->failed && ex->sock >= 0) {
+		struct pb_mpi_mech_msg m;
+		memset(&m, 0, sizeof m);
+		m.op = PB_MPI_MECH_EXIT;
 		if (pb_write_full(ex->sock, &m, sizeof m) == 0)
 			reap_mpirun(ex, CLOSE_GRACE_S);
 	}

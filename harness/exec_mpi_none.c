@@ -54,3 +54,44 @@ const struct pb_executor pb_ex_mpi = {
 	.describe = none_describe,
 	.close = none_close,
 };
+
+/* ---- parbench mech's mpi family: not in this build ---- */
+#include "mech_team.h"
+
+int pb_mech_mpi_available(char *why, size_t len)
+{
+	snprintf(why, len, "%s", NO_MPI);
+	return 0;
+}
+
+struct pb_exec *pb_mpi_mech_open(const struct pb_mech_case *c, const struct pb_bind *bind, const char *hostfile,
+				 char *err, size_t len)
+{
+	(void)c;
+	(void)bind;
+	(void)hostfile;
+	snprintf(err, len, "mpi: %s", NO_MPI);
+	return NULL;
+}
+
+int pb_mpi_mech_run(struct pb_exec *ex, uint64_t ops, uint64_t batch, double *span_s, struct pb_team_ep *eps,
+		    char *err, size_t len)
+{
+	(void)ex;
+	(void)ops;
+	(void)batch;
+	(void)span_s;
+	(void)eps;
+	snprintf(err, len, "mpi: %s", NO_MPI);
+	return -1;
+}
+
+void pb_mpi_mech_describe(char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", NO_MPI);
+}
+
+void pb_mpi_mech_close(struct pb_exec *ex)
+{
+	(void)ex;
+}

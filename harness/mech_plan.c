@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char mech_usage[] =
 	"usage: parbench mech [options]\n"
@@ -52,9 +53,18 @@ static int mech_item(void *ctx, const char *val)
 	const struct pb_mech *const *all = pb_mechs();
 	int fam = strcmp(val, "all") == 0 || pb_mech_is_family(val);
 	if (fam) {
+		int any = 0, some = 0;
+		char why[256] = "";
 		for (int i = 0; all[i]; i++) {
-			char why[256] = "";
-			if (strcmp(val, "all") != 0 && strcmp(all[i]->family, val) != 0)
+			if (strcmp(val, "all") == 0 ? all[i]->mpi : strcmp(all[i]->family, val) != 0)
+				continue; /* all: not the MPI jobs, which are asked for by name, as run's mpi variant */
+			some++;
+			any += !all[i]->available || all[i]->available(why, sizeof why);
+		}
+		if (some && !any) /* a family none of whose mechanisms this machine has: one line, as a name */
+			return bad("%s is not available here: %s", val, why);
+		for (int i = 0; all[i]; i++) {
+			if (strcmp(val, "all") == 0 ? all[i]->mpi : strcmp(all[i]->family, val) != 0)
 				continue;
 			if (all[i]->available && !all[i]->available(why, sizeof why))
 				pb_warn("mech: %s skipped: %s", all[i]->name, why); /* named alone, it is an error */
@@ -178,6 +188,20 @@ static int opt_param(void *opts, const char *arg)
 	return 0;
 }
 
+static int opt_hostfile(void *opts, const char *arg)
+{
+	struct pb_mech_opts *o = opts;
+	char err[PB_ERR_MAX];
+	int fd = pb_open_regular(arg, err, sizeof err);
+	if (fd < 0)
+		return bad("--hostfile: %s", err);
+	close(fd);
+	if (strlen(arg) >= sizeof o->hostfile)
+		return bad("--hostfile: the path is too long");
+	snprintf(o->hostfile, sizeof o->hostfile, "%s", arg);
+	return 0;
+}
+
 static int opt_min_time(void *opts, const char *arg)
 {
 	char *end;
@@ -204,7 +228,7 @@ static int opt_full(void *opts, const char *arg)
 
 #define M PB_OPT_MATRIX
 static const struct pb_opt mech_options[] = {
-	{ "mech", 'm', "LIST", M, "mechanisms, families (ipc, sync, spawn) or all (default: all)", opt_mech },
+	{ "mech", 'm', "LIST", M, "mechanisms, families (ipc, sync, spawn, mpi) or all (default: all but mpi)", opt_mech },
 	{ "variant", 'v', "LIST", M, "endpoints: process,thread (default: each mechanism's own)", opt_variant },
 	{ "mode", 0, "LIST", M, "ipc: lat (ping-pong round trip), bw (one-way stream) (default: both)", opt_mode },
 	{ "bytes", 0, "LIST", M, "ipc message sizes: 1,64,4K,1M,2^20 (default: 1 B to 1 MiB, powers of 4)", opt_bytes },
@@ -213,6 +237,7 @@ static const struct pb_opt mech_options[] = {
 	{ "placement", 0, "LIST", M, "free,same-cpu,same-core,other-core,other-package (default: free)", opt_place },
 	{ "param", 'p', "KEY=VAL", M, "mechanism parameter (rss=64M, prog=true, mix=write-heavy, stride=64); repeat to sweep",
 	  opt_param },
+	{ "hostfile", 0, "FILE", 0, "mpi family: the ranks' hosts (an Open MPI hostfile; default: this host)", opt_hostfile },
 	{ "min-time", 0, "S", 0, "calibration: the smallest power-of-2 batch lasting S s (default: 0.01)", opt_min_time },
 	{ "quick", 0, NULL, 0, "every third message size, shorter repetitions: a smoke test", opt_quick },
 	{ "full", 0, NULL, 0, "message sizes to 4 MiB, contenders to twice the CPUs, longer repetitions", opt_full },
@@ -398,7 +423,8 @@ static int pick_bytes(struct expand *e)
 static int pick_groups(struct expand *e)
 {
 	const struct pb_mech_opts *o = e->o;
-	const char *what = e->m->group_size == 2 ? "pairs" : strcmp(e->m->family, "spawn") == 0 ? "creators" : "contenders";
+	const char *what = e->m->group_size == 2 ? "pairs" : strcmp(e->m->family, "spawn") == 0 ? "creators"
+			   : e->m->mpi ? "ranks" : "contenders";
 	e->ngroups = 0;
 	if (o->c.nworkers) {
 		for (int i = 0; i < o->c.nworkers; i++) {
@@ -663,7 +689,7 @@ void pb_mech_plan_key(const struct pb_mech_plan *p, size_t i, struct pb_raw_row 
 void pb_mech_list(FILE *f)
 {
 	const struct pb_mech *const *m = pb_mechs();
-	fprintf(f, "\nmechanisms (parbench mech -m NAME or a family: ipc, sync, spawn):\n");
+	fprintf(f, "\nmechanisms (parbench mech -m NAME or a family: ipc, sync, spawn, mpi; all leaves mpi out):\n");
 	for (int i = 0; m[i]; i++) {
 		char why[256] = "", kinds[64], waits[128], modes[32], head[64], text[512];
 		int ok = !m[i]->available || m[i]->available(why, sizeof why);
@@ -679,7 +705,8 @@ void pb_mech_list(FILE *f)
 					      (unsigned long long)m[i]->max_bytes);
 		if (l < sizeof text)
 			snprintf(text + l, sizeof text - l, "; -j up to %d %s", m[i]->max_groups,
-				 m[i]->group_size == 2 ? "pairs" : strcmp(m[i]->family, "spawn") == 0 ? "creators" : "contenders");
+				 m[i]->group_size == 2 ? "pairs" : strcmp(m[i]->family, "spawn") == 0 ? "creators"
+				 : m[i]->mpi ? "ranks" : "contenders");
 		pb_print_wrapped(f, "                         ", text, 25);
 		for (const struct pb_param_def *d = m[i]->params; d && d->key; d++) {
 			snprintf(head, sizeof head, "                         -p %s=%s  ", d->key, d->def);

@@ -27,6 +27,7 @@ struct pb_mech_opts {
 	struct pb_param_arg params[16];
 	double min_time_s;         /* calibration: a repetition lasts at least this */
 	enum pb_size_preset preset;
+	char hostfile[4096];       /* --hostfile: the mpi family's hosts ("" = this one) */
 };
 
 /* One planned case. */

@@ -87,6 +87,7 @@ struct pb_team {
 	int broken;                 /* a failure: close kills instead of asking */
 	int abandoned;              /* threads that would not stop: the memory they use stays mapped */
 	struct pb_team_ep *facts;
+	struct pb_exec *mpi;        /* the mpi family: the case's MPI job, instead of endpoints */
 	uint64_t nbatch;
 	char label[512];
 };
@@ -401,6 +402,15 @@ struct pb_team *pb_team_open(const struct pb_team_opts *o, char *err, size_t len
 		snprintf(err, len, "%s: out of memory", o->label);
 		return NULL;
 	}
+	if (t->c.m->mpi) { /* an MPI job: mpirun and its ranks (exec_mpi.c) */
+		char why[1024] = "";
+		if (!(t->mpi = pb_mpi_mech_open(&t->c, o->bind, o->hostfile, why, sizeof why))) {
+			failf(err, len, t, "%s", why);
+			pb_team_close(t);
+			return NULL;
+		}
+		return t;
+	}
 	sigset_t hold, old;
 	sigemptyset(&hold);
 	sigaddset(&hold, SIGINT);
@@ -459,6 +469,17 @@ static void gather(struct pb_team *t, struct pb_team_batch *b)
 
 int pb_team_run(struct pb_team *t, uint64_t ops, struct pb_team_batch *b, char *err, size_t len)
 {
+	if (t->mpi) {
+		char why[1024] = "";
+		if (pb_mpi_mech_run(t->mpi, ops, t->nbatch++, &b->span_s, t->facts, why, sizeof why) != 0) {
+			failf(err, len, t, "%s", why);
+			t->broken = 1;
+			return -1;
+		}
+		b->nep = t->c.nep;
+		b->ep = t->facts;
+		return 0;
+	}
 	struct ctl *ctl = t->ctl;
 	ctl->ops = ops;
 	ctl->batch = t->nbatch++;
@@ -556,6 +577,14 @@ void pb_team_close(struct pb_team *t)
 {
 	if (!t)
 		return;
+	if (t->c.m->mpi) {
+		pb_mpi_mech_close(t->mpi);
+		free(t->threads);
+		free(t->pids);
+		free(t->facts);
+		free(t);
+		return;
+	}
 	if (t->ctl) {
 		__atomic_store_n(&t->ctl->cmd, CMD_EXIT, __ATOMIC_RELEASE);
 		__atomic_fetch_add(&t->ctl->cmd_seq, 1, __ATOMIC_SEQ_CST);

@@ -8,6 +8,7 @@
 #include "../workloads/mech.h"
 #include "counters.h"
 #include "cpuset.h"
+#include "pin.h"
 
 struct pb_team_opts {
 	const struct pb_mech_case *c;
@@ -15,6 +16,8 @@ struct pb_team_opts {
 	const struct pb_counters_cfg *counters; /* per endpoint, around its share of each batch */
 	const char *label;                      /* the case, for messages */
 	const char *tmpdir;
+	const char *hostfile;                   /* the mpi family: the ranks' hosts (--hostfile), or NULL: this host */
+	const struct pb_bind *bind;             /* the mpi family: -b, for mpirun's --bind-to (NULL: none) */
 };
 
 /* What one endpoint reports about one batch. */
@@ -25,6 +28,7 @@ struct pb_team_ep {
 	struct pb_counter_values ctr;
 	struct pb_mech_out out;
 	int pid;                 /* 0 for a thread */
+	char host[64];           /* the mpi family: the host the rank ran on ("" for the other families) */
 };
 
 /* One batch: every endpoint ran `ops` operations after a common start. */
@@ -61,5 +65,23 @@ int pb_team_verify(struct pb_team *t, uint64_t ops, char *msg, size_t len);
 
 /* Stop every endpoint (kill them after a failure), reap, tear down.  NULL is fine. */
 void pb_team_close(struct pb_team *t);
+
+/*
+ * The mpi family (struct pb_mech's mpi): one MPI job per case instead of a
+ * team: mpirun starts c->nep ranks of parbench-mpi --mech (rank 0 on this
+ * host, the others on the hostfile's hosts when there is one), rank 0 times
+ * each batch and reports every rank's facts.  In exec_mpi.c (it shares the
+ * launcher of run's mpi variant); exec_mpi_none.c refuses.  pb_team_open
+ * and the rest call these for such a mechanism.
+ */
+struct pb_exec;
+struct pb_exec *pb_mpi_mech_open(const struct pb_mech_case *c, const struct pb_bind *bind, const char *hostfile,
+				 char *err, size_t len);
+/* The launch, in words, for meta.json. */
+void pb_mpi_mech_describe(char *buf, size_t len);
+/* One batch: rank 0's span and the ranks' facts into eps (c->nep).  -1 with err if the job died. */
+int pb_mpi_mech_run(struct pb_exec *ex, uint64_t ops, uint64_t batch, double *span_s, struct pb_team_ep *eps,
+		    char *err, size_t len);
+void pb_mpi_mech_close(struct pb_exec *ex);
 
 #endif

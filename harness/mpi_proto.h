@@ -8,7 +8,7 @@
 #include "executor.h"
 
 /* Bumped whenever a message below changes: parbench and parbench-mpi refuse each other's other versions. */
-#define PB_MPI_PROTO_VERSION 1
+#define PB_MPI_PROTO_VERSION 2
 
 #define PB_MPI_HOST_MAX 64
 #define PB_MPI_TEXT_MAX 512
@@ -71,6 +71,33 @@ struct pb_mpi_reply {       /* worker -> coordinator: DONE [then TAG_OUT bytes],
 	struct pb_partial part;
 	struct pb_mpi_worker w;  /* STATS, READY */
 	char text[PB_MPI_TEXT_MAX]; /* ERROR */
+};
+
+/*
+ * ---- parbench mech's mpi family: parbench <-> rank 0 over the same kind of socket ----
+ * Rank 0 connects once every rank is up and sends MECH_READY (nranks
+ * pb_mpi_mech_rank records follow: each rank's pid and host); then per batch
+ * parbench sends MECH_RUN (ops, batch) and rank 0 answers MECH_DONE (the span
+ * and the check, then nranks records) or ERROR (text); MECH_EXIT ends the job.
+ */
+enum { PB_MPI_MECH_READY = 16, PB_MPI_MECH_RUN, PB_MPI_MECH_DONE, PB_MPI_MECH_EXIT };
+
+struct pb_mpi_mech_msg {
+	uint32_t op, version;
+	uint32_t nranks, text_len; /* READY, DONE: records follow; ERROR (PB_MPI_ERROR): text follows */
+	uint64_t ops, batch;       /* RUN */
+	double span_s;             /* DONE: rank 0's MPI_Wtime from after the start barrier to its last operation */
+};
+
+/* One rank's facts about a batch (or, in READY, about itself). */
+struct pb_mpi_mech_rank {
+	int32_t pid, pad;
+	uint64_t done, bad, first_bad;
+	double user_s, sys_s;
+	int64_t max_rss_kb;
+	struct pb_cpuset cpus;
+	char host[PB_MPI_HOST_MAX];
+	char why[160];
 };
 
 #endif

@@ -1,5 +1,6 @@
 /* mpi_rank.c: parbench-mpi, the program every rank of the mpi variant runs: rank 0 coordinates, the others work. */
 #include "exec_proc_common.h"
+#include "../workloads/mech.h"
 #include "executor.h"
 #include "mpi_proto.h"
 #include "plugin.h"
@@ -592,6 +593,271 @@ static void coord_main(const char *path, struct pb_job *job, const char *prep_er
 	close(c.sock);
 }
 
+/* ---- parbench mech's mpi family (workloads/mech_mpi.c): every rank runs the mechanism ---- */
+
+/*
+ * parbench-mpi --mech NAME --bytes N --socket PATH.  Rank 0 connects to
+ * parbench and relays its commands to every rank with MPI_Bcast; per batch
+ * every rank notes its CPU and CPU time, meets the others at MPI_Barrier,
+ * and rank 0 times its `ops` operations with MPI_Wtime from after the barrier
+ * to the end of its last operation (the reply of the last round trip, the
+ * last window's acknowledgement, its last collective), as osu_latency and
+ * osu_bw time theirs.  Every message is checked word by word against mech's
+ * patterns (pb_msg_seed: message i of batch b, direction 0 out, 1 back), every
+ * allreduce element against its closed form; then MPI_Gather brings each
+ * rank's facts to rank 0, which sends them to parbench.  Patterns are built
+ * and checked inside the timed loop, as mech's IPC endpoints do.
+ */
+
+enum { MECH_PINGPONG, MECH_BW, MECH_ALLREDUCE, MECH_BARRIER };
+#define TAG_MECH 7
+#define TAG_ACK 8
+
+struct mech_state {
+	int which;
+	uint64_t bytes;
+	unsigned char *sbuf, *rbuf;  /* pt2pt: a window of messages each way */
+	double *sd, *rd;             /* allreduce */
+	MPI_Request *reqs;
+	int window;
+};
+
+static void mech_usage_die(void) __attribute__((noreturn));
+static void mech_usage_die(void)
+{
+	fprintf(stderr, "usage: parbench-mpi --mech mpi-pingpong|mpi-bw|mpi-allreduce|mpi-barrier --bytes N --socket PATH\n"
+			"  (started by parbench mech through mpirun; not meant to be run by hand)\n");
+	exit(2);
+}
+
+static void mech_parse(int argc, char **argv, struct mech_state *m, const char **sock)
+{
+	const char *name = NULL;
+	*sock = NULL;
+	memset(m, 0, sizeof *m);
+	for (int i = 1; i + 1 < argc; i += 2) {
+		if (strcmp(argv[i], "--mech") == 0)
+			name = argv[i + 1];
+		else if (strcmp(argv[i], "--bytes") == 0)
+			m->bytes = strtoull(argv[i + 1], NULL, 10);
+		else if (strcmp(argv[i], "--socket") == 0)
+			*sock = argv[i + 1];
+		else
+			mech_usage_die();
+	}
+	if (!name || !*sock)
+		mech_usage_die();
+	static const char *const names[] = { "mpi-pingpong", "mpi-bw", "mpi-allreduce", "mpi-barrier" };
+	m->which = -1;
+	for (int i = 0; i < 4; i++)
+		if (strcmp(name, names[i]) == 0)
+			m->which = i;
+	if (m->which < 0)
+		die("unknown MPI mechanism '%s'", name);
+	if ((m->which == MECH_PINGPONG || m->which == MECH_BW) && nranks != 2)
+		die("%s runs on 2 ranks, not %d", name, nranks);
+	if (m->which == MECH_ALLREDUCE && (m->bytes < 8 || m->bytes % 8))
+		die("mpi-allreduce: %llu bytes is not a whole number of doubles", (unsigned long long)m->bytes);
+	if (m->which == MECH_PINGPONG || m->which == MECH_BW) {
+		m->window = m->which == MECH_BW ? pb_mpi_bw_window(m->bytes) : 1;
+		size_t len = (size_t)m->bytes * (size_t)m->window + 1;
+		m->sbuf = malloc(len);
+		m->rbuf = malloc(len);
+		m->reqs = calloc((size_t)m->window, sizeof *m->reqs);
+		if (!m->sbuf || !m->rbuf || !m->reqs)
+			die("out of memory for %d messages of %llu bytes", m->window, (unsigned long long)m->bytes);
+		memset(m->sbuf, 0, len);
+		memset(m->rbuf, 0, len);
+	} else if (m->which == MECH_ALLREDUCE) {
+		m->sd = calloc((size_t)(m->bytes / 8), sizeof *m->sd);
+		m->rd = calloc((size_t)(m->bytes / 8), sizeof *m->rd);
+		if (!m->sd || !m->rd)
+			die("out of memory for %llu bytes", (unsigned long long)m->bytes);
+	}
+}
+
+static void mech_pingpong(struct mech_state *m, uint64_t b, uint64_t ops, struct pb_mech_out *out)
+{
+	size_t n = (size_t)m->bytes;
+	for (uint64_t i = 0; i < ops; i++) {
+		if (rank == 0) {
+			pb_msg_fill(m->sbuf, n, pb_msg_seed(b, i, 0));
+			MPI_Send(m->sbuf, (int)n, MPI_BYTE, 1, TAG_MECH, MPI_COMM_WORLD);
+			MPI_Recv(m->rbuf, (int)n, MPI_BYTE, 1, TAG_MECH, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+			pb_msg_verify(out, m->rbuf, n, pb_msg_seed(b, i, 1), i);
+		} else {
+			MPI_Recv(m->rbuf, (int)n, MPI_BYTE, 0, TAG_MECH, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+			pb_msg_verify(out, m->rbuf, n, pb_msg_seed(b, i, 0), i);
+			pb_msg_fill(m->sbuf, n, pb_msg_seed(b, i, 1));
+			MPI_Send(m->sbuf, (int)n, MPI_BYTE, 0, TAG_MECH, MPI_COMM_WORLD);
+		}
+		out->done++;
+	}
+}
+
+static void mech_bw(struct mech_state *m, uint64_t b, uint64_t ops, struct pb_mech_out *out)
+{
+	size_t n = (size_t)m->bytes;
+	int ack = 0;
+	for (uint64_t i = 0; i < ops;) {
+		int w = ops - i < (uint64_t)m->window ? (int)(ops - i) : m->window;
+		if (rank == 0) {
+			for (int k = 0; k < w; k++) {
+				pb_msg_fill(m->sbuf + (size_t)k * n, n, pb_msg_seed(b, i + (uint64_t)k, 0));
+				MPI_Isend(m->sbuf + (size_t)k * n, (int)n, MPI_BYTE, 1, TAG_MECH, MPI_COMM_WORLD, &m->reqs[k]);
+			}
+			MPI_Waitall(w, m->reqs, MPI_STATUSES_IGNORE);
+			MPI_Recv(&ack, 1, MPI_INT, 1, TAG_ACK, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+		} else {
+			for (int k = 0; k < w; k++)
+				MPI_Irecv(m->rbuf + (size_t)k * n, (int)n, MPI_BYTE, 0, TAG_MECH, MPI_COMM_WORLD, &m->reqs[k]);
+			MPI_Waitall(w, m->reqs, MPI_STATUSES_IGNORE);
+			for (int k = 0; k < w; k++)
+				pb_msg_verify(out, m->rbuf + (size_t)k * n, n, pb_msg_seed(b, i + (uint64_t)k, 0), i + (uint64_t)k);
+			MPI_Send(&ack, 1, MPI_INT, 0, TAG_ACK, MPI_COMM_WORLD);
+		}
+		i += (uint64_t)w;
+		out->done += (uint64_t)w;
+	}
+}
+
+static void mech_allreduce(struct mech_state *m, uint64_t b, uint64_t ops, struct pb_mech_out *out)
+{
+	size_t cnt = (size_t)(m->bytes / 8);
+	double mult = (double)(rank + 1), sum = (double)nranks * (double)(nranks + 1) / 2;
+	for (uint64_t i = 0; i < ops; i++) {
+		for (size_t j = 0; j < cnt; j++)
+			m->sd[j] = mult * pb_mpi_ar_value(b, i, j);
+		MPI_Allreduce(m->sd, m->rd, (int)cnt, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+		int wrong = 0;
+		for (size_t j = 0; j < cnt; j++)
+			wrong |= m->rd[j] != sum * pb_mpi_ar_value(b, i, j);
+		if (wrong) {
+			size_t j = 0;
+			while (j < cnt && m->rd[j] == sum * pb_mpi_ar_value(b, i, j))
+				j++;
+			if (!out->bad++)
+				out->first_bad = i;
+			pb_mech_fail(out, 0, "allreduce %llu: element %zu of %zu is %.17g, expected %.17g",
+				     (unsigned long long)i, j, cnt, m->rd[j], sum * pb_mpi_ar_value(b, i, j));
+		}
+		out->done++;
+	}
+}
+
+static void mech_cpu_time(double *user, double *sys, long *rss)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	*user = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6;
+	*sys = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+	*rss = ru.ru_maxrss;
+}
+
+static int mech_main(int argc, char **argv)
+{
+	struct mech_state m;
+	const char *path;
+	struct pb_mpi_mech_rank me, *all = NULL;
+	struct pb_mpi_mech_msg msg;
+	int sock = -1;
+	mech_parse(argc, argv, &m, &path);
+	memset(&me, 0, sizeof me);
+	me.pid = (int32_t)getpid();
+	if (gethostname(me.host, sizeof me.host) != 0)
+		snprintf(me.host, sizeof me.host, "?");
+	me.host[sizeof me.host - 1] = '\0';
+	pb_cpuset_set(&me.cpus, pb_current_cpu());
+	if (rank == 0) {
+		all = calloc((size_t)nranks, sizeof *all);
+		if (!all)
+			die("out of memory");
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		snprintf(sa.sun_path, sizeof sa.sun_path, "%s", path);
+		sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (sock < 0 || connect(sock, (struct sockaddr *)&sa, sizeof sa) != 0)
+			die("cannot connect to parbench at '%s': %s", path, strerror(errno));
+	}
+	MPI_Gather(&me, (int)sizeof me, MPI_BYTE, all, (int)sizeof me, MPI_BYTE, 0, MPI_COMM_WORLD);
+	if (rank == 0) {
+		memset(&msg, 0, sizeof msg);
+		msg.op = PB_MPI_MECH_READY;
+		msg.version = PB_MPI_PROTO_VERSION;
+		msg.nranks = (uint32_t)nranks;
+		if (send_all(sock, &msg, sizeof msg) != 0 || send_all(sock, all, (size_t)nranks * sizeof *all) != 0)
+			die("parbench went away");
+	}
+	for (;;) {
+		uint64_t cmd[3] = { PB_MPI_MECH_EXIT, 0, 0 };
+		if (rank == 0) {
+			if (pb_read_full(sock, &msg, sizeof msg) == 0 && msg.op == PB_MPI_MECH_RUN) {
+				cmd[0] = PB_MPI_MECH_RUN;
+				cmd[1] = msg.ops;
+				cmd[2] = msg.batch;
+			}
+		}
+		MPI_Bcast(cmd, 3, MPI_UINT64_T, 0, MPI_COMM_WORLD);
+		if (cmd[0] != PB_MPI_MECH_RUN)
+			break;
+		struct pb_mech_out out;
+		double u0, s0, u1, s1, t0, t1 = 0;
+		long rss;
+		memset(&out, 0, sizeof out);
+		memset(&me.cpus, 0, sizeof me.cpus);
+		pb_cpuset_set(&me.cpus, pb_current_cpu());
+		mech_cpu_time(&u0, &s0, &rss);
+		MPI_Barrier(MPI_COMM_WORLD);
+		t0 = MPI_Wtime();
+		switch (m.which) {
+		case MECH_PINGPONG:
+			mech_pingpong(&m, cmd[2], cmd[1], &out);
+			break;
+		case MECH_BW:
+			mech_bw(&m, cmd[2], cmd[1], &out);
+			break;
+		case MECH_ALLREDUCE:
+			mech_allreduce(&m, cmd[2], cmd[1], &out);
+			break;
+		default:
+			for (uint64_t i = 0; i < cmd[1]; i++) {
+				MPI_Barrier(MPI_COMM_WORLD);
+				out.done++;
+			}
+			break;
+		}
+		t1 = MPI_Wtime();
+		pb_cpuset_set(&me.cpus, pb_current_cpu());
+		mech_cpu_time(&u1, &s1, &rss);
+		me.done = out.done;
+		me.bad = out.bad;
+		me.first_bad = out.first_bad;
+		me.user_s = u1 - u0;
+		me.sys_s = s1 - s0;
+		me.max_rss_kb = rss;
+		snprintf(me.why, sizeof me.why, "%s", out.why);
+		MPI_Gather(&me, (int)sizeof me, MPI_BYTE, all, (int)sizeof me, MPI_BYTE, 0, MPI_COMM_WORLD);
+		if (rank == 0) {
+			memset(&msg, 0, sizeof msg);
+			msg.op = PB_MPI_MECH_DONE;
+			msg.version = PB_MPI_PROTO_VERSION;
+			msg.nranks = (uint32_t)nranks;
+			msg.span_s = t1 - t0;
+			if (send_all(sock, &msg, sizeof msg) != 0 || send_all(sock, all, (size_t)nranks * sizeof *all) != 0)
+				die("parbench went away");
+		}
+	}
+	if (sock >= 0)
+		close(sock);
+	free(all);
+	free(m.sbuf);
+	free(m.rbuf);
+	free(m.reqs);
+	free(m.sd);
+	free(m.rd);
+	MPI_Finalize();
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct rank_args a;
@@ -604,6 +870,8 @@ int main(int argc, char **argv)
 	MPI_Init(&argc, &argv);
 	MPI_Comm_rank(MPI_COMM_WORLD, &rank);
 	MPI_Comm_size(MPI_COMM_WORLD, &nranks);
+	if (argc > 1 && strcmp(argv[1], "--mech") == 0)
+		return mech_main(argc, argv);
 	parse_args(argc, argv, &a);
 	if (nranks < 2)
 		die("needs a coordinator and at least one worker rank (mpirun -np 2 or more)");

@@ -22,12 +22,20 @@ static void param(const char *params, const char *key, char *buf, size_t len)
 		buf[0] = '\0';
 }
 
-/* Whether r is a case of family (and, when mode is not NULL, of that ipc mode). */
+/*
+ * Whether r is a case of family (and, when mode is not NULL, of that mode;
+ * a mode "mech=NAME" selects one mechanism instead: the mpi family's
+ * collectives, which have no mode).
+ */
 static int in_table(const struct pb_sumrow *r, const char *family, const char *mode)
 {
-	char m[16];
+	char m[64];
 	if (!r->is_mech || strcmp(r->key.workload, family) != 0)
 		return 0;
+	if (mode && strncmp(mode, "mech=", 5) == 0) {
+		param(r->key.params, "mech", m, sizeof m);
+		return strcmp(m, mode + 5) == 0;
+	}
 	param(r->key.params, "mode", m, sizeof m);
 	return !mode || strcmp(m, mode) == 0;
 }
@@ -301,6 +309,14 @@ int pb_mech_plots_prepare(const char *plotdir, const struct pb_sumrow *rows, siz
 		  "logx=2; xl='contenders'; yl='per operation (ns)'", PER_OP_NS },
 		{ "spawn", NULL, "workers", "mech-spawn", "creation: cost per child against concurrent creators",
 		  "logx=2; xl='creators'; yl='per child (microseconds)'", PER_OP_US },
+		{ "mpi", "lat", "bytes", "mech-mpi-lat", "MPI latency: ping-pong round trip against message size",
+		  "logx=2; bytesx=1; xl='message size (bytes)'; yl='round trip (microseconds)'", PER_OP_US },
+		{ "mpi", "bw", "bytes", "mech-mpi-bw", "MPI bandwidth: windowed stream against message size",
+		  "logx=2; bytesx=1; xl='message size (bytes)'; yl='GB/s'", GBS },
+		{ "mpi", "mech=mpi-allreduce", "bytes", "mech-mpi-allreduce", "MPI_Allreduce against message size",
+		  "logx=2; bytesx=1; xl='message size (bytes)'; yl='per call (microseconds)'", PER_OP_US },
+		{ "mpi", "mech=mpi-barrier", "workers", "mech-mpi-barrier", "MPI_Barrier against ranks",
+		  "logx=2; xl='ranks'; yl='per call (microseconds)'", PER_OP_US },
 	};
 	for (size_t i = 0; i < sizeof plots / sizeof plots[0] && rc == 0; i++) {
 		if (grid_build(rows, n, plots[i].family, plots[i].mode, plots[i].xf, &g) != 0) {
@@ -361,4 +377,15 @@ void pb_mech_report(FILE *f, const struct pb_sumrow *rows, size_t n, const struc
 	family_table(f, rows, n, "spawn", NULL, "workers", PER_OP_US, "Creation (per child, microseconds)",
 		     "mechanism \\ creators");
 	show_plot(f, set, "mech-spawn");
+	family_table(f, rows, n, "mpi", "lat", "bytes", PER_OP_US, "MPI latency (ping-pong round trip, microseconds)",
+		     "mechanism \\ message");
+	show_plot(f, set, "mech-mpi-lat");
+	family_table(f, rows, n, "mpi", "bw", "bytes", GBS, "MPI bandwidth (windowed stream, GB/s)", "mechanism \\ message");
+	show_plot(f, set, "mech-mpi-bw");
+	family_table(f, rows, n, "mpi", "mech=mpi-allreduce", "bytes", PER_OP_US, "MPI_Allreduce (per call, microseconds)",
+		     "ranks \\ message");
+	show_plot(f, set, "mech-mpi-allreduce");
+	family_table(f, rows, n, "mpi", "mech=mpi-barrier", "workers", PER_OP_US, "MPI_Barrier (per call, microseconds)",
+		     "mechanism \\ ranks");
+	show_plot(f, set, "mech-mpi-barrier");
 }

@@ -151,6 +151,14 @@ struct pb_mech {
 	int (*verify)(struct pb_mech_ctx *x, uint64_t ops, const struct pb_mech_out *outs, char *msg, size_t len);
 	void (*detach)(struct pb_mech_ctx *x, int ep);                         /* NULL: nothing */
 	void (*teardown)(struct pb_mech_ctx *x);                               /* NULL: nothing */
+	/*
+	 * 1: an MPI mechanism (mech_mpi.c): the harness runs the case as an MPI job
+	 * (mpirun, parbench-mpi --mech on every rank: harness/exec_mpi.c,
+	 * harness/mpi_rank.c) instead of a team of endpoints, and none of the hooks
+	 * from setup on is called.  `all` leaves these out; they are asked by name
+	 * or by their family, as run's mpi variant is.
+	 */
+	int mpi;
 };
 
 /* ---- the registry (mech_registry.c) ---- */
@@ -244,9 +252,36 @@ void pb_word_wake(uint32_t *word, uint32_t *sleepers);
  */
 int pb_spawn_creator_main(int argc, char **argv);
 
+/*
+ * Whether this build and machine can run the mpi family (the rank program
+ * and mpirun are there): 1, or 0 with why.  The harness provides it
+ * (exec_mpi.c; exec_mpi_none.c in a build without Open MPI).
+ */
+int pb_mech_mpi_available(char *why, size_t len);
+
+/*
+ * The MPI mechanisms' operations, shared by mech_mpi.c's checks and the rank
+ * program (harness/mpi_rank.c): mpi-bw's window, allreduce's elements and
+ * their closed form.  Element j of operation i of batch b on rank r (of n)
+ * is (r + 1) * v, v = 1 + (b * 7919 + i * 31 + j) % 1021: every sum over the
+ * ranks, v * n * (n + 1) / 2, is an integer below 2^53, so exact in a double.
+ */
+#define PB_MPI_BW_WINDOW 64
+#define PB_MPI_BW_WINDOW_BYTES (UINT64_C(64) << 20) /* a window's buffers stay within this */
+static inline int pb_mpi_bw_window(uint64_t bytes)
+{
+	uint64_t w = bytes ? PB_MPI_BW_WINDOW_BYTES / bytes : PB_MPI_BW_WINDOW;
+	return w >= PB_MPI_BW_WINDOW ? PB_MPI_BW_WINDOW : w < 1 ? 1 : (int)w;
+}
+static inline double pb_mpi_ar_value(uint64_t batch, uint64_t i, uint64_t j)
+{
+	return (double)(1 + (batch * 7919 + i * 31 + j) % 1021);
+}
+
 /* ---- the family tables ---- */
 extern const struct pb_mech *const pb_mechs_ipc[];
 extern const struct pb_mech *const pb_mechs_sync[];
 extern const struct pb_mech *const pb_mechs_spawn[];
+extern const struct pb_mech *const pb_mechs_mpi[];
 
 #endif

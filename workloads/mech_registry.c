@@ -12,6 +12,7 @@ static const struct pb_mech *const *const tables[] = {
 	pb_mechs_ipc,
 	pb_mechs_sync,
 	pb_mechs_spawn,
+	pb_mechs_mpi,
 	NULL,
 };
 
