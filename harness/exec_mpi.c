@@ -168,6 +168,7 @@ static void add(struct launch *l, const char *fmt, ...)
 struct mech_args {
 	const char *name;
 	uint64_t bytes;
+	const char *check; /* -p check= of the point-to-point mechanisms, or NULL */
 };
 
 static void add_job(struct launch *l, const char *rank, const struct pb_job *job, const struct mech_args *ma,
@@ -179,6 +180,10 @@ static void add_job(struct launch *l, const char *rank, const struct pb_job *job
 		add(l, "%s", ma->name);
 		add(l, "--bytes");
 		add(l, "%llu", (unsigned long long)ma->bytes);
+		if (ma->check) {
+			add(l, "--check");
+			add(l, "%s", ma->check);
+		}
 		add(l, "--socket");
 		add(l, "%s", sock);
 		return;
@@ -738,7 +743,7 @@ struct pb_exec *pb_mpi_mech_open(const struct pb_mech_case *c, const struct pb_b
 				 char *err, size_t len)
 {
 	struct pb_exec_opts o;
-	struct mech_args ma = { c->m->name, c->bytes };
+	struct mech_args ma = { c->m->name, c->bytes, pb_mech_param(c, "check") };
 	memset(&o, 0, sizeof o);
 	o.workers = c->nep - 1; /* rank 0 on this host, the others where the hostfile says */
 	o.bind.kind = PB_BIND_NONE;

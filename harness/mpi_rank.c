@@ -620,7 +620,92 @@ struct mech_state {
 	double *sd, *rd;             /* allreduce */
 	MPI_Request *reqs;
 	int window;
+	int stamps;                  /* -p check=stamps: patterns built before the timing, stamps per message */
+	unsigned char *scratch;      /* stamps: the expected last message of a batch */
 };
+
+/*
+ * check=stamps (workloads/mech_mpi.c).  The stamp positions of an n-byte
+ * message: one word every 4 KiB from the start, and the last word; a
+ * message of under 64 bytes is built and checked in full (it costs nothing).
+ */
+#define STAMP_EVERY 4096
+static void stamp(unsigned char *buf, size_t n, uint64_t seed)
+{
+	if (n < 64) {
+		pb_msg_fill(buf, n, seed);
+		return;
+	}
+	for (size_t off = 0; off + 8 <= n; off += STAMP_EVERY) {
+		uint64_t w = seed + off;
+		memcpy(buf + off, &w, 8);
+	}
+	uint64_t w = ~seed;
+	memcpy(buf + n - 8, &w, 8);
+}
+
+/* 0 if buf carries seed's stamps, else 1 + the offset of the first wrong byte's word. */
+static size_t stamp_check(const unsigned char *buf, size_t n, uint64_t seed)
+{
+	if (n < 64)
+		return pb_msg_check(buf, n, seed);
+	uint64_t w;
+	for (size_t off = 0; off + 8 <= n; off += STAMP_EVERY) {
+		memcpy(&w, buf + off, 8);
+		if (w != seed + off)
+			return off + 1;
+	}
+	memcpy(&w, buf + n - 8, 8);
+	return w != ~seed ? n - 8 + 1 : 0;
+}
+
+/* Message i (0-based) of ops arriving in buf with seed; base: the batch's pattern (stamps only). */
+static void check_msg(struct mech_state *m, struct pb_mech_out *out, const unsigned char *buf, size_t n, uint64_t base,
+		      uint64_t seed, uint64_t i, uint64_t ops)
+{
+	if (!m->stamps) {
+		pb_msg_verify(out, buf, n, seed, i);
+		return;
+	}
+	size_t at = stamp_check(buf, n, seed);
+	if (!at && i + 1 == ops && n >= 64) { /* the batch's last message, in full */
+		pb_msg_fill(m->scratch, n, base);
+		stamp(m->scratch, n, seed);
+		for (size_t j = 0; j < n && !at; j++)
+			if (buf[j] != m->scratch[j])
+				at = j + 1;
+	}
+	if (!at)
+		return;
+	if (!out->bad++)
+		out->first_bad = i;
+	pb_mech_fail(out, 0, "message %llu: byte %zu of %zu is wrong", (unsigned long long)i, at - 1, n);
+}
+
+/* A message to send: built from its pattern (every), or the batch's pattern already there, stamped. */
+static void build_msg(const struct mech_state *m, unsigned char *buf, size_t n, uint64_t seed)
+{
+	if (m->stamps)
+		stamp(buf, n, seed);
+	else
+		pb_msg_fill(buf, n, seed);
+}
+
+/* The pattern of batch b, direction dir (stamps: what every byte but the stamps holds). */
+static uint64_t batch_base(uint64_t b, int dir)
+{
+	return pb_msg_seed(b, UINT64_C(0xffffffffff), dir);
+}
+
+/* check=stamps: before the timing, fill the sending buffers with the batch's pattern. */
+static void prepare_batch(struct mech_state *m, uint64_t b)
+{
+	if (!m->stamps || (m->which != MECH_PINGPONG && m->which != MECH_BW))
+		return;
+	size_t n = (size_t)m->bytes;
+	for (int k = 0; k < m->window; k++)
+		pb_msg_fill(m->sbuf + (size_t)k * n, n, batch_base(b, rank == 0 ? 0 : 1));
+}
 
 static void mech_usage_die(void) __attribute__((noreturn));
 static void mech_usage_die(void)
@@ -642,6 +727,8 @@ static void mech_parse(int argc, char **argv, struct mech_state *m, const char *
 			m->bytes = strtoull(argv[i + 1], NULL, 10);
 		else if (strcmp(argv[i], "--socket") == 0)
 			*sock = argv[i + 1];
+		else if (strcmp(argv[i], "--check") == 0 && (strcmp(argv[i + 1], "every") == 0 || strcmp(argv[i + 1], "stamps") == 0))
+			m->stamps = strcmp(argv[i + 1], "stamps") == 0;
 		else
 			mech_usage_die();
 	}
@@ -664,7 +751,8 @@ static void mech_parse(int argc, char **argv, struct mech_state *m, const char *
 		m->sbuf = malloc(len);
 		m->rbuf = malloc(len);
 		m->reqs = calloc((size_t)m->window, sizeof *m->reqs);
-		if (!m->sbuf || !m->rbuf || !m->reqs)
+		m->scratch = malloc((size_t)m->bytes + 1);
+		if (!m->sbuf || !m->rbuf || !m->reqs || !m->scratch)
 			die("out of memory for %d messages of %llu bytes", m->window, (unsigned long long)m->bytes);
 		memset(m->sbuf, 0, len);
 		memset(m->rbuf, 0, len);
@@ -681,14 +769,14 @@ static void mech_pingpong(struct mech_state *m, uint64_t b, uint64_t ops, struct
 	size_t n = (size_t)m->bytes;
 	for (uint64_t i = 0; i < ops; i++) {
 		if (rank == 0) {
-			pb_msg_fill(m->sbuf, n, pb_msg_seed(b, i, 0));
+			build_msg(m, m->sbuf, n, pb_msg_seed(b, i, 0));
 			MPI_Send(m->sbuf, (int)n, MPI_BYTE, 1, TAG_MECH, MPI_COMM_WORLD);
 			MPI_Recv(m->rbuf, (int)n, MPI_BYTE, 1, TAG_MECH, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-			pb_msg_verify(out, m->rbuf, n, pb_msg_seed(b, i, 1), i);
+			check_msg(m, out, m->rbuf, n, batch_base(b, 1), pb_msg_seed(b, i, 1), i, ops);
 		} else {
 			MPI_Recv(m->rbuf, (int)n, MPI_BYTE, 0, TAG_MECH, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-			pb_msg_verify(out, m->rbuf, n, pb_msg_seed(b, i, 0), i);
-			pb_msg_fill(m->sbuf, n, pb_msg_seed(b, i, 1));
+			check_msg(m, out, m->rbuf, n, batch_base(b, 0), pb_msg_seed(b, i, 0), i, ops);
+			build_msg(m, m->sbuf, n, pb_msg_seed(b, i, 1));
 			MPI_Send(m->sbuf, (int)n, MPI_BYTE, 0, TAG_MECH, MPI_COMM_WORLD);
 		}
 		out->done++;
@@ -703,7 +791,7 @@ static void mech_bw(struct mech_state *m, uint64_t b, uint64_t ops, struct pb_me
 		int w = ops - i < (uint64_t)m->window ? (int)(ops - i) : m->window;
 		if (rank == 0) {
 			for (int k = 0; k < w; k++) {
-				pb_msg_fill(m->sbuf + (size_t)k * n, n, pb_msg_seed(b, i + (uint64_t)k, 0));
+				build_msg(m, m->sbuf + (size_t)k * n, n, pb_msg_seed(b, i + (uint64_t)k, 0));
 				MPI_Isend(m->sbuf + (size_t)k * n, (int)n, MPI_BYTE, 1, TAG_MECH, MPI_COMM_WORLD, &m->reqs[k]);
 			}
 			MPI_Waitall(w, m->reqs, MPI_STATUSES_IGNORE);
@@ -713,7 +801,8 @@ static void mech_bw(struct mech_state *m, uint64_t b, uint64_t ops, struct pb_me
 				MPI_Irecv(m->rbuf + (size_t)k * n, (int)n, MPI_BYTE, 0, TAG_MECH, MPI_COMM_WORLD, &m->reqs[k]);
 			MPI_Waitall(w, m->reqs, MPI_STATUSES_IGNORE);
 			for (int k = 0; k < w; k++)
-				pb_msg_verify(out, m->rbuf + (size_t)k * n, n, pb_msg_seed(b, i + (uint64_t)k, 0), i + (uint64_t)k);
+				check_msg(m, out, m->rbuf + (size_t)k * n, n, batch_base(b, 0), pb_msg_seed(b, i + (uint64_t)k, 0),
+					  i + (uint64_t)k, ops);
 			MPI_Send(&ack, 1, MPI_INT, 0, TAG_ACK, MPI_COMM_WORLD);
 		}
 		i += (uint64_t)w;
@@ -805,6 +894,7 @@ static int mech_main(int argc, char **argv)
 		memset(&out, 0, sizeof out);
 		memset(&me.cpus, 0, sizeof me.cpus);
 		pb_cpuset_set(&me.cpus, pb_current_cpu());
+		prepare_batch(&m, cmd[2]);
 		mech_cpu_time(&u0, &s0, &rss);
 		MPI_Barrier(MPI_COMM_WORLD);
 		t0 = MPI_Wtime();

@@ -78,6 +78,17 @@ for r in rows:
     assert len(cpus) == 3 and all(c.split(':')[0] == sys.argv[2] for c in cpus), r['cpus']
 EOF
 
+# -p check=stamps (what OSU times): patterns built before the timing, stamps per message, the last in full
+run mech -m mpi-pingpong,mpi-bw --bytes 8,4K,1M -p check=stamps -p check=every -r 2 --min-time 0.002 -c none -q -o "$TMP/stamps"
+expect_rc "-p check=stamps and check=every at 8 B, 4 KiB and 1 MiB exit 0" 0
+check "both checks: 12 cases, every row verified, the parameter in params" python3 - "$TMP/stamps/raw.csv" <<'EOF'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+assert len(rows) == 24, len(rows)
+assert all(r['verified'] == '1' for r in rows)
+assert {r['params'].split(';')[0] for r in rows} == {'check=stamps', 'check=every'}, {r['params'] for r in rows}
+EOF
+expect_usage_error "an unknown check" "check" mech -m mpi-pingpong -p check=none -o "$TMP/badcheck"
 run mech -m mpi-barrier,mpi-allreduce -j 1 --bytes 8 -n 64 -r 1 -c none -q -o "$TMP/one"
 expect_rc "a collective of one rank exits 0" 0
 check "one rank: one host:cpus entry, verified" test -z "$(csv_col "$TMP/one/raw.csv" cpus | grep -Ev "^$host:[0-9,-]+$")"
