@@ -86,7 +86,7 @@ import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 assert len(rows) == 24, len(rows)
 assert all(r['verified'] == '1' for r in rows)
-assert {r['params'].split(';')[0] for r in rows} == {'check=stamps', 'check=every'}, {r['params'] for r in rows}
+assert {r['params'].split(';')[-1] for r in rows} == {'check=stamps', 'check=every'}, {r['params'] for r in rows}
 EOF
 expect_usage_error "an unknown check" "check" mech -m mpi-pingpong -p check=none -o "$TMP/badcheck"
 run mech -m mpi-barrier,mpi-allreduce -j 1 --bytes 8 -n 64 -r 1 -c none -q -o "$TMP/one"
