@@ -122,6 +122,10 @@ static void recommend(char *buf, size_t len, const struct pb_sweep *s, int cores
 	unsigned long long tasks = s->n ? a_tasks(s) : 0;
 	if (s->has_usl && s->usl.best_p_int > 0 && s->usl.r2 >= 0.9 && tasks && (unsigned long long)s->usl.best_p_int > tasks)
 		pb_textf(buf, len, "%llu (USL best at %.1f, but there are %llu tasks)", tasks, s->usl.best_p, tasks);
+	else if (s->has_usl && s->usl.best_p_int > 0 && s->usl.r2 >= 0.9 && s->stop_p && s->usl.best_p_int > s->stop_p)
+		/* the model's optimum lies where the measurements already stopped gaining: trust the measurements */
+		pb_textf(buf, len, "%d (measured: more gain < 5%%; the USL's best at %.1f is not borne out)", s->stop_p,
+			 s->usl.best_p);
 	else if (s->has_usl && s->usl.best_p_int > 0 && s->usl.r2 >= 0.9)
 		pb_textf(buf, len, "%d (USL best at %.1f%s)", s->usl.best_p_int, s->usl.best_p,
 			 s->usl.best_p_int > cores ? ", past the cores" : "");
@@ -179,7 +183,8 @@ static void report_answer(FILE *f, const struct pb_results *r)
 	fputs("\nFastest: the verified case with the least median time. Scaling stops at the fewest workers that no "
 	      "larger worker count beats by 5% or more (for the fastest variant). Workers to use: the worker count "
 	      "the Universal Scalability Law fitted to that variant's sweep predicts as fastest, where the fit "
-	      "explains the curve (R² ≥ 0.9; see the fits below); otherwise where scaling stops.\n\n",
+	      "explains the curve (R² ≥ 0.9; see the fits below) and the measurements bear it out (it is not past "
+	      "where scaling stops); otherwise where scaling stops.\n\n",
 	      f);
 }
 

@@ -686,6 +686,34 @@ static void test_report_small_times(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A USL optimum past where the measurements stopped gaining is not recommended: the measurement wins. */
+static void test_report_usl_not_borne_out(void **state)
+{
+	(void)state;
+	char t[] = "/tmp/parbench-test-usl.XXXXXX", path[600], cmd[700];
+	assert_non_null(mkdtemp(t));
+	snprintf(path, sizeof path, "%s/raw.csv", t);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(RAW_HEADER "\n", f);
+	static const struct {
+		const char *v;
+		int j;
+		double wall;
+	} c[] = { { "serial", 1, 1.0 }, { "threads", 1, 1.0 }, { "threads", 2, 0.52 }, { "threads", 3, 0.505 },
+		  { "threads", 4, 0.51 } };
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+		for (int rep = 1; rep <= 3; rep++)
+			fprintf(f, "r1,pi,1000,,%s,%d,8,1,static,none,%d,%g,0,0.1,0,1000,42,1,0\n", c[i].v, c[i].j, rep,
+				c[i].wall * (1 + 0.001 * rep));
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(run_report(t, "/nonexistent/gnuplot"), 0);
+	snprintf(path, sizeof path, "%s/report.md", t);
+	assert_true(file_has(path, "| 2 workers (threads) | 2 (measured: more gain < 5%; the USL's best at "));
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", t);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void test_report_bad_dir(void **state)
 {
 	(void)state;
@@ -723,6 +751,7 @@ int main(void)
 		cmocka_unit_test(test_report_without_gnuplot),
 		cmocka_unit_test(test_report_with_gnuplot),
 		cmocka_unit_test(test_report_small_times),
+		cmocka_unit_test(test_report_usl_not_borne_out),
 		cmocka_unit_test(test_report_bad_dir),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
