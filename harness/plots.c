@@ -1258,9 +1258,10 @@ static void bar_label(const struct pb_analysis *a, const struct pb_group *gr, in
 	}
 	if (clash)
 		pb_group_label(a, gr, label, sizeof label);
-	char *sp = strchr(label, ' ');
-	if (sp)
-		*sp = '|';
+	/* one word a line, so that clusters' labels never run into each other (bars.gp breaks at '|') */
+	for (char *sp = label; *sp; sp++)
+		if (*sp == ' ')
+			*sp = '|';
 	if (at != a->cores)
 		pb_textf(full, len, "%s (j=%d)", label, at);
 	else
@@ -1274,7 +1275,7 @@ static int plan_bars(struct ctx *c)
 {
 	const struct pb_analysis *a = c->a;
 	const char *vars[16];
-	int nv = bar_variants(c, vars), ngroups = 0;
+	int nv = bar_variants(c, vars), ngroups = 0, lablines = 1;
 	if (nv == 0)
 		return 0;
 	FILE *f = data_open(c, "speedup-bars", "speedup over serial at the core count (or the most workers below it); ? = none",
@@ -1304,6 +1305,11 @@ static int plan_bars(struct ctx *c)
 			continue;
 		char full[PB_PARAMS_MAX + 96];
 		bar_label(a, gr, at, full, sizeof full);
+		int lines = 1;
+		for (const char *q = full; *q; q++)
+			lines += *q == '|';
+		if (lines > lablines)
+			lablines = lines;
 		fprintf(f, "\"%s\"", full);
 		for (int v = 0; v < nv; v++) {
 			double best = NAN;
@@ -1333,8 +1339,8 @@ static int plan_bars(struct ctx *c)
 	pb_textf(t, sizeof t, "speedup over serial at %d workers, the core count", a->cores);
 	plot_titles(p, t, "");
 	p->nseries = nv;
-	snprintf(p->vars, sizeof p->vars, "datafile='speedup-bars.dat'; nvariants=%d; ngroups=%d; cores=%d", nv, ngroups,
-		 a->cores);
+	snprintf(p->vars, sizeof p->vars, "datafile='speedup-bars.dat'; nvariants=%d; ngroups=%d; cores=%d; lablines=%d", nv,
+		 ngroups, a->cores, lablines);
 	range_vars(p->vars, sizeof p->vars, "y", &yr, 0, 1);
 	struct series s[16];
 	for (int v = 0; v < nv; v++) {

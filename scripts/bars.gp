@@ -10,7 +10,8 @@ set xrange [-0.6:ngroups-0.4]
 set ylabel 'speedup over serial (x)'
 set xtics nomirror font ',9'
 set grid noxtics ytics
-set bmargin 6
+# room below for the tallest label (a word a line) and the legend
+set bmargin (exists('lablines') ? 4 + lablines : 6)
 # a label's '|' is a line break: "sumsq|form=array" reads as two lines under its cluster
 nl(s) = strstrt(s, '|') ? s[1:strstrt(s, '|') - 1] . "\n" . nl(s[strstrt(s, '|') + 1:]) : s
 plotcmd = "plot for [i=2:nvariants+1] datafile using i:xtic(nl(strcol(1))) lc rgb lc_of(i-2) title columnheader(i), cores with lines lw 1.5 dt 2 lc rgb '#333333' title sprintf('ideal (%d)', cores)"
