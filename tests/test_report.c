@@ -436,7 +436,7 @@ static void test_plot_data(void **state)
 	dat_line("speedup-bars.dat", "\"case\"", line, sizeof line);
 	assert_string_equal(line, "\"case\" \"threads\" \"pool\" \"shm\"\n");
 	dat_line("speedup-bars.dat", "\"pi|T=8", line, sizeof line);
-	assert_string_equal(line, "\"pi|T=8 c=1 static\" 2 1.25 ?\n"); /* the label breaks at the workload */
+	assert_string_equal(line, "\"pi|T=8|c=1|static\" 2 1.25 ?\n"); /* the label breaks at every word */
 	pb_plotset_free(&set);
 	pb_analysis_free(&an);
 	free(rows);
