@@ -81,7 +81,7 @@ static int topo_fork_only(const char *list, int like_run)
 static const char topo_usage[] =
 	"usage: parbench topo\n"
 	"Prints the machine's topology (packages, cores, PUs, caches, NUMA nodes), whether --bind core\n"
-	"and pu work, each counter backend and why it is or is not available, and three probes: memory\n"
+	"and pu work, each counter backend and why it is or is not available, and four probes: memory\n"
 	"copy bandwidth, sequential read bandwidth, the pipe round trip between two processes and a bare\n"
 	"fork+_exit+waitpid at topo's own resident size and with 64 MiB more.\n"
 	"usage: parbench topo --fork-rss KIB[,KIB...] [--like-run]\n"
