@@ -293,9 +293,12 @@ int pb_mech_parse(int argc, char **argv, struct pb_mech_opts *o)
 		return rc;
 	fill_binds(&o->c);
 	if (!o->nmechs) {
+		/* the default is `all`, which leaves the mpi family out (an MPI job per case): ask with -m mpi */
 		const struct pb_mech *const *all = pb_mechs();
 		for (int i = 0; all[i]; i++) {
 			char why[256];
+			if (all[i]->mpi)
+				continue;
 			if (!all[i]->available || all[i]->available(why, sizeof why))
 				add_mech(o, all[i], 0);
 			else

@@ -78,6 +78,10 @@ for r in rows:
     assert len(cpus) == 3 and all(c.split(':')[0] == sys.argv[2] for c in cpus), r['cpus']
 EOF
 
+# the default mechanisms are `all`, which leaves the mpi family out (its help says so)
+run mech --quick -r 1 --warmup 0 --min-time 0.0005 -c none -q -o "$TMP/default"
+expect_rc "mech with the default mechanisms exits 0" 0
+check "the default leaves the mpi family out" test "$(csv_col "$TMP/default/raw.csv" workload | grep -c '^mpi$')" -eq 0
 # -p check=stamps (what OSU times): patterns built before the timing, stamps per message, the last in full
 run mech -m mpi-pingpong,mpi-bw --bytes 8,4K,1M -p check=stamps -p check=every -r 2 --min-time 0.002 -c none -q -o "$TMP/stamps"
 expect_rc "-p check=stamps and check=every at 8 B, 4 KiB and 1 MiB exit 0" 0
