@@ -117,6 +117,23 @@ int pb_spin_warning(const struct pb_spin_facts *f, char *buf, size_t len)
 	return 1;
 }
 
+int pb_spin_check(const char *variant, const char *fix, int workers, double wall_s, double cpu_s, double work_cpu_s,
+		  char *buf, size_t len)
+{
+	struct pb_spin_facts f = {
+		.variant = variant,
+		.fix = fix,
+		.spins = 1,
+		.workers = workers,
+		.cpus = pb_exec_cpus(),
+		.load1 = pb_exec_load1(),
+		.wall_s = wall_s,
+		.wait_cpu_s = cpu_s > work_cpu_s ? cpu_s - work_cpu_s : 0,
+		.work_cpu_s = work_cpu_s,
+	};
+	return pb_spin_warning(&f, buf, len);
+}
+
 int pb_exec_cpus(void)
 {
 	cpu_set_t set;

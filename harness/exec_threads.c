@@ -322,19 +322,11 @@ static void check_spinning(struct pb_exec *ex, double wall_s, double cpu_s, stru
 {
 	if (ex->warned || ex->wait == PB_WAIT_BLOCK)
 		return;
-	struct pb_spin_facts f = {
-		.variant = "threads",
-		.fix = "run with --wait block",
-		.spins = 1,
-		.workers = ex->nworkers,
-		.cpus = pb_exec_cpus(),
-		.load1 = pb_exec_load1(),
-		.wall_s = wall_s,
-	};
+	double work = 0;
 	for (int i = 0; i < ex->nworkers; i++)
-		f.work_cpu_s += ex->slots[i].cpu_s;
-	f.wait_cpu_s = cpu_s > f.work_cpu_s ? cpu_s - f.work_cpu_s : 0;
-	if (pb_spin_warning(&f, ex->warning, sizeof ex->warning)) {
+		work += ex->slots[i].cpu_s;
+	if (pb_spin_check("threads", "run with --wait block", ex->nworkers, wall_s, cpu_s, work, ex->warning,
+			  sizeof ex->warning)) {
 		ex->warned = 1;
 		res->warning = ex->warning;
 	}

@@ -149,6 +149,15 @@ struct pb_spin_facts {
 int pb_spin_warning(const struct pb_spin_facts *f, char *buf, size_t len);
 
 /*
+ * The check of one spinning run of a thread team (threads, OpenMP): the
+ * facts from this machine (its CPUs, its load), the run's wall time, the
+ * process's CPU time in it (cpu_s) and the workers' own share (work_cpu_s;
+ * the rest is waiting), then pb_spin_warning.  1 with the line in buf, or 0.
+ */
+int pb_spin_check(const char *variant, const char *fix, int workers, double wall_s, double cpu_s, double work_cpu_s,
+		  char *buf, size_t len);
+
+/*
  * Make the OpenMP runtime wait as w says, before it starts: libgomp reads
  * OMP_WAIT_POLICY and GOMP_SPINCOUNT once, when it is loaded (before
  * main), so unless the user set either, this sets them (block: passive;
