@@ -1033,6 +1033,27 @@ out:
 
 /* ---- the sleep experiments ---- */
 
+/* A variant into the list vars (at most 16) unless it is there. */
+static void add_variant(const char **vars, int *nv, const char *variant)
+{
+	for (int v = 0; v < *nv; v++)
+		if (strcmp(vars[v], variant) == 0)
+			return;
+	if (*nv < 16)
+		vars[(*nv)++] = variant;
+}
+
+/* The variants in their fixed order (pb_variant_rank), so that each keeps its colour and place. */
+static void sort_variants(const char **vars, int nv)
+{
+	for (int a = 1; a < nv; a++)
+		for (int b = a; b > 0 && pb_variant_rank(vars[b - 1]) > pb_variant_rank(vars[b]); b--) {
+			const char *t = vars[b];
+			vars[b] = vars[b - 1];
+			vars[b - 1] = t;
+		}
+}
+
 /* The dispatch cases (ms=0, chunk 1, verified) into c->idx; their variants (by rank) and worker counts (sorted). */
 static size_t dispatch_cases(struct ctx *c, const char **vars, int *nvp, int *ws, int *nwp)
 {
@@ -1043,22 +1064,14 @@ static size_t dispatch_cases(struct ctx *c, const char **vars, int *nvp, int *ws
 		if (sleep_ms(k) != 0 || !k->tasks || (k->chunk != 1 && !is_serial(k)) || !c->rows[i].verified)
 			continue;
 		c->idx[m++] = i;
-		int v, w;
-		for (v = 0; v < nv && strcmp(vars[v], k->variant) != 0; v++)
-			;
-		if (v == nv && nv < 16)
-			vars[nv++] = k->variant;
+		int w;
+		add_variant(vars, &nv, k->variant);
 		for (w = 0; w < nw && ws[w] != k->workers; w++)
 			;
 		if (w == nw && nw < 16)
 			ws[nw++] = k->workers;
 	}
-	for (int a = 1; a < nv; a++)
-		for (int b = a; b > 0 && pb_variant_rank(vars[b - 1]) > pb_variant_rank(vars[b]); b--) {
-			const char *t = vars[b];
-			vars[b] = vars[b - 1];
-			vars[b - 1] = t;
-		}
+	sort_variants(vars, nv);
 	for (int a = 1; a < nw; a++)
 		for (int b = a; b > 0 && ws[b - 1] > ws[b]; b--) {
 			int t = ws[b];
@@ -1214,18 +1227,9 @@ static int bar_variants(struct ctx *c, const char **vars)
 		const struct pb_raw_row *k = &c->rows[i].key;
 		if (!c->rows[i].has_speedup || is_serial(k) || strcmp(k->workload, "sleep") == 0)
 			continue;
-		int v;
-		for (v = 0; v < nv && strcmp(vars[v], k->variant) != 0; v++)
-			;
-		if (v == nv && nv < 16)
-			vars[nv++] = k->variant;
+		add_variant(vars, &nv, k->variant);
 	}
-	for (int x = 1; x < nv; x++)
-		for (int y = x; y > 0 && pb_variant_rank(vars[y - 1]) > pb_variant_rank(vars[y]); y--) {
-			const char *t = vars[y];
-			vars[y] = vars[y - 1];
-			vars[y - 1] = t;
-		}
+	sort_variants(vars, nv);
 	return nv;
 }
 
