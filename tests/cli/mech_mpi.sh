@@ -175,49 +175,11 @@ if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1 || ! command -v unsha
 	skip "mech mpi across hosts" "needs root, ip (iproute2) and unshare to make network namespaces"
 	exit 0
 fi
-S=$(($$ % 100000))
-H1="pbm${S}a"
-H2="pbm${S}b"
-BR="pbn$S"
-NET="10.$((100 + $$ % 100)).$(($$ / 100 % 250 + 3))"
-cleanup() {
-	ip netns del "$H1" 2>/dev/null
-	ip netns del "$H2" 2>/dev/null
-	ip link del "$BR" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-setup_hosts() {
-	ip link add "$BR" type bridge && ip link set "$BR" up && ip addr add "$NET.1/24" dev "$BR" || return 1
-	n=1
-	for h in "$H1" "$H2"; do
-		n=$((n + 1))
-		ip netns add "$h" &&
-			ip link add "pbw$S$n" type veth peer name "pbq$S$n" &&
-			ip link set "pbq$S$n" netns "$h" &&
-			ip link set "pbw$S$n" master "$BR" && ip link set "pbw$S$n" up &&
-			ip netns exec "$h" ip addr add "$NET.$n/24" dev "pbq$S$n" &&
-			ip netns exec "$h" ip link set "pbq$S$n" up &&
-			ip netns exec "$h" ip link set lo up || return 1
-	done
-}
-if ! setup_hosts 2>"$ERR"; then
+. "$(dirname "$0")/netns.sh"
+if ! netns_hosts pbm 3 1; then
 	skip "mech mpi across hosts" "cannot make network namespaces here: $(head -n 1 "$ERR")"
 	exit 0
 fi
-cat >"$TMP/agent" <<'EOF'
-#!/bin/sh
-while [ "${1#-}" != "$1" ]; do shift; done
-host=$1
-shift
-exec ip netns exec "$host" unshare --uts sh -c "hostname $host; $*"
-EOF
-chmod +x "$TMP/agent"
-printf '%s slots=1\n%s slots=1\n' "$H1" "$H2" >"$TMP/hosts"
-OMPI_MCA_plm_rsh_agent="$TMP/agent"
-OMPI_MCA_oob_tcp_if_include="$NET.0/24"
-OMPI_MCA_btl_tcp_if_include="$NET.0/24"
-export OMPI_MCA_plm_rsh_agent OMPI_MCA_oob_tcp_if_include OMPI_MCA_btl_tcp_if_include
 
 D="$TMP/across"
 run mech -m mpi-pingpong,mpi-bw --bytes 64,64K -r 2 --min-time 0.002 -c none -q --hostfile "$TMP/hosts" -o "$D"

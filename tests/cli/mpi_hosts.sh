@@ -16,53 +16,11 @@ if [ "$(id -u)" -ne 0 ] || ! command -v ip >/dev/null 2>&1 || ! command -v unsha
 fi
 
 # names and a subnet of this run's own, so that another copy of the suite can run beside it
-S=$(($$ % 100000))
-H1="pbh${S}a"
-H2="pbh${S}b"
-BR="pbb$S"
-NET="10.$((100 + $$ % 100)).$(($$ / 100 % 250))"
-cleanup() {
-	ip netns del "$H1" 2>/dev/null
-	ip netns del "$H2" 2>/dev/null
-	ip link del "$BR" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-setup_hosts() {
-	ip link add "$BR" type bridge && ip link set "$BR" up && ip addr add "$NET.1/24" dev "$BR" || return 1
-	n=1
-	for h in "$H1" "$H2"; do
-		n=$((n + 1))
-		ip netns add "$h" &&
-			ip link add "pbv$S$n" type veth peer name "pbp$S$n" &&
-			ip link set "pbp$S$n" netns "$h" &&
-			ip link set "pbv$S$n" master "$BR" && ip link set "pbv$S$n" up &&
-			ip netns exec "$h" ip addr add "$NET.$n/24" dev "pbp$S$n" &&
-			ip netns exec "$h" ip link set "pbp$S$n" up &&
-			ip netns exec "$h" ip link set lo up || return 1
-	done
-}
-if ! setup_hosts 2>"$ERR"; then
+. "$(dirname "$0")/netns.sh"
+if ! netns_hosts pbh 0 2; then
 	skip "mpi across hosts" "cannot make network namespaces here: $(head -n 1 "$ERR")"
 	exit 0
 fi
-
-# the rsh agent: "agent [options] HOST command": the command in namespace HOST, named HOST
-cat >"$TMP/agent" <<'EOF'
-#!/bin/sh
-while [ "${1#-}" != "$1" ]; do shift; done
-host=$1
-shift
-exec ip netns exec "$host" unshare --uts sh -c "hostname $host; $*"
-EOF
-chmod +x "$TMP/agent"
-printf '%s slots=2\n%s slots=2\n' "$H1" "$H2" >"$TMP/hosts"
-# the launcher's own environment: the agent, and the bridge for its daemons and TCP between ranks
-OMPI_MCA_plm_rsh_agent="$TMP/agent"
-OMPI_MCA_oob_tcp_if_include="$NET.0/24"
-OMPI_MCA_btl_tcp_if_include="$NET.0/24"
-export OMPI_MCA_plm_rsh_agent OMPI_MCA_oob_tcp_if_include OMPI_MCA_btl_tcp_if_include
 
 D="$TMP/across"
 run run -w pi,primes,image,sumsq --quick -v serial,mpi -j 1,2,4 -s static,dynamic -r 2 -c none -q --hostfile "$TMP/hosts" -o "$D"
